@@ -1,0 +1,76 @@
+"""DRF authentication by `Authorization: Bearer <token>` (or the `Token` keyword)."""
+
+import re
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework.authentication import BaseAuthentication
+
+from accounts import tokens
+from accounts.exceptions import InvalidToken, MalformedAuthorization, www_authenticate
+from accounts.models import Token
+
+# Bearer is RFC 6750's scheme; Token keeps clients written for DRF's authtoken working.
+KEYWORDS = frozenset({"bearer", "token"})
+MAX_HEADER_LENGTH = 1024
+# RFC 6750 section 2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+_B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+
+
+def parse_authorization(header: str) -> str | None:
+    """Return the credential from an Authorization header value.
+
+    Return None when the header uses another scheme (left to other classes);
+    raise MalformedAuthorization when it uses ours but cannot be read.
+    """
+    parts = header.split()
+    if not parts or parts[0].lower() not in KEYWORDS:
+        return None
+    if len(header) > MAX_HEADER_LENGTH:
+        raise MalformedAuthorization(_("Invalid token header. Header is too long."))
+    if len(parts) == 1:
+        raise MalformedAuthorization(_("Invalid token header. No credentials provided."))
+    if len(parts) > 2:
+        raise MalformedAuthorization(
+            _("Invalid token header. Token string should not contain spaces.")
+        )
+    if not _B64TOKEN.fullmatch(parts[1]):
+        raise MalformedAuthorization(
+            _("Invalid token header. Token string should not contain invalid characters.")
+        )
+    return parts[1]
+
+
+class TokenAuthentication(BaseAuthentication):
+    """Authenticate a request by token, with one indexed query at most.
+
+    Tokens in query strings and cookies are ignored: they leak into logs and
+    history, and cookies would need CSRF protection.
+    """
+
+    def authenticate(self, request):
+        header = request.META.get("HTTP_AUTHORIZATION")
+        if not header:
+            return None
+        raw = parse_authorization(header)
+        if raw is None:
+            return None
+        return self.authenticate_credentials(raw)
+
+    def authenticate_credentials(self, raw: str):
+        # The checksum rejects typos and forgeries before any query.
+        if not tokens.is_well_formed(raw):
+            raise InvalidToken()
+        try:
+            token = Token.objects.select_related("user").get(digest=tokens.digest(raw))
+        except Token.DoesNotExist:
+            raise InvalidToken() from None
+        now = timezone.now()
+        # Unknown, expired, revoked and inactive all fail alike, so nothing leaks which.
+        if not token.is_live(now) or not token.user.is_active:
+            raise InvalidToken()
+        token.touch(now)
+        return token.user, token
+
+    def authenticate_header(self, request) -> str:
+        return www_authenticate()

@@ -1,0 +1,255 @@
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Coalesce, Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts import tokens
+from accounts.conf import app_settings
+from accounts.signals import token_issued, token_revoked
+
+DEFAULT_SCOPES = ("read", "write")
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        # Emails are stored lower-cased so that lookups are one exact, indexed match.
+        return super().normalize_email((email or "").strip()).lower()
+
+    def get_by_natural_key(self, email: str):
+        return self.get(email=self.normalize_email(email))
+
+    def _create_user(self, email: str, password: str | None, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        if extra_fields["is_staff"] is not True:
+            raise ValueError("Superuser must have is_staff=True.")
+        if extra_fields["is_superuser"] is not True:
+            raise ValueError("Superuser must have is_superuser=True.")
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A user who logs in with an email address instead of a username."""
+
+    email = models.EmailField(
+        _("email address"),
+        max_length=254,
+        unique=True,
+        error_messages={"unique": _("A user with that email already exists.")},
+    )
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    is_staff = models.BooleanField(
+        _("staff status"),
+        default=False,
+        help_text=_("Designates whether the user can log into the admin site."),
+    )
+    is_active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_(
+            "Designates whether this user should be treated as active. "
+            "Unselect this instead of deleting accounts."
+        ),
+    )
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            # The database, not only Python, refuses two emails that differ in case.
+            models.UniqueConstraint(
+                Lower("email"),
+                name="accounts_user_email_ci_unique",
+                violation_error_message=_("A user with that email already exists."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = type(self).objects.normalize_email(self.email)
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name
+
+
+class TokenQuerySet(models.QuerySet):
+    def live(self, now: datetime | None = None) -> "TokenQuerySet":
+        """Tokens that would authenticate at `now`: not revoked, expired or idle too long."""
+        now = now or timezone.now()
+        live = self.filter(revoked_at__isnull=True).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+        )
+        idle_timeout = app_settings.TOKEN_IDLE_TIMEOUT
+        if idle_timeout is not None:
+            live = live.alias(_last_activity=Coalesce("last_used_at", "created_at")).filter(
+                ~Q(kind=Token.Kind.LOGIN) | Q(_last_activity__gt=now - idle_timeout)
+            )
+        return live
+
+    def revoke(self, reason: str) -> int:
+        """Revoke every token in this queryset that is not revoked yet; return how many."""
+        pending = list(self.filter(revoked_at__isnull=True))
+        if not pending:
+            return 0
+        now = timezone.now()
+        count = Token.objects.filter(
+            pk__in=[token.pk for token in pending], revoked_at__isnull=True
+        ).update(revoked_at=now, revoked_reason=reason)
+        for token in pending:
+            token.revoked_at, token.revoked_reason = now, reason
+            token_revoked.send(sender=Token, token=token, reason=reason)
+        return count
+
+
+class TokenManager(models.Manager.from_queryset(TokenQuerySet)):
+    _DEFAULT_TTL = object()
+
+    def issue(
+        self,
+        user: User,
+        *,
+        name: str = "",
+        ttl: timedelta | None | object = _DEFAULT_TTL,
+        scopes: list[str] | tuple[str, ...] = DEFAULT_SCOPES,
+        kind: str = "login",
+    ) -> tuple["Token", str]:
+        """Create a token for `user`; return the row and the raw token, which is never stored."""
+        if ttl is self._DEFAULT_TTL:
+            ttl = app_settings.TOKEN_TTL
+        now = timezone.now()
+        raw = tokens.generate()
+        token = self.create(
+            user=user,
+            digest=tokens.digest(raw),
+            prefix=tokens.display_prefix(raw),
+            name=name,
+            kind=kind,
+            scopes=list(scopes),
+            created_at=now,
+            expires_at=None if ttl is None else now + ttl,
+        )
+        token_issued.send(sender=Token, token=token, reason="")
+        return token, raw
+
+
+class Token(models.Model):
+    """An API token. Only the SHA-256 digest of the raw token is stored."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("Login")
+        PERSONAL = "personal", _("Personal access token")
+
+    class RevokeReason(models.TextChoices):
+        LOGOUT = "logout", _("Logout")
+        LOGOUT_ALL = "logout_all", _("Logout from all devices")
+        PASSWORD_CHANGE = "password_change", _("Password change")
+        PASSWORD_RESET = "password_reset", _("Password reset")
+        ADMIN = "admin", _("Revoked by an administrator")
+        USER_REQUEST = "user_request", _("Revoked by the user")
+        COMMAND = "command", _("Revoked by a management command")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tokens"
+    )
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=16, db_index=True, editable=False)
+    name = models.CharField(max_length=100, blank=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.LOGIN)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(
+        max_length=32, choices=RevokeReason.choices, blank=True, default=""
+    )
+
+    objects = TokenManager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="accounts_token_user_live")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name})" if self.name else f"{self.prefix}…"
+
+    def is_live(self, now: datetime | None = None) -> bool:
+        now = now or timezone.now()
+        if self.revoked_at is not None:
+            return False
+        if self.expires_at is not None and self.expires_at <= now:
+            return False
+        idle_timeout = app_settings.TOKEN_IDLE_TIMEOUT
+        if self.kind == self.Kind.LOGIN and idle_timeout is not None:
+            if (self.last_used_at or self.created_at) + idle_timeout <= now:
+                return False
+        return True
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        return "live" if self.is_live() else "expired"
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in (self.scopes or ())
+
+    def revoke(self, reason: str) -> bool:
+        """Revoke this token; return False if it was already revoked."""
+        now = timezone.now()
+        updated = Token.objects.filter(pk=self.pk, revoked_at__isnull=True).update(
+            revoked_at=now, revoked_reason=reason
+        )
+        if not updated:
+            return False
+        self.revoked_at, self.revoked_reason = now, reason
+        token_revoked.send(sender=Token, token=self, reason=reason)
+        return True
+
+    def touch(self, now: datetime) -> None:
+        """Record use, writing at most once per ACCOUNTS_TOKEN_LAST_USED_INTERVAL."""
+        threshold = now - app_settings.TOKEN_LAST_USED_INTERVAL
+        if self.last_used_at is not None and self.last_used_at > threshold:
+            return
+        # A conditional UPDATE: concurrent requests cannot move the value backwards
+        # and nothing else on the row is overwritten.
+        Token.objects.filter(pk=self.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lte=threshold)
+        ).update(last_used_at=now)
+        self.last_used_at = now

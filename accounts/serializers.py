@@ -1,0 +1,91 @@
+from django.contrib.auth import authenticate, password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from accounts.models import Token, User
+
+# Passwords are checked exactly as typed: leading and trailing spaces are part of them.
+_password_field = {
+    "trim_whitespace": False,
+    "write_only": True,
+    "style": {"input_type": "password"},
+}
+
+
+class PublicUserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "email"]
+        read_only_fields = fields
+
+
+class UserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "email", "first_name", "last_name", "date_joined"]
+        read_only_fields = ["id", "email", "date_joined"]
+
+
+class RegisterSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(**_password_field)
+
+    def validate_email(self, value: str) -> str:
+        return User.objects.normalize_email(value)
+
+    def validate(self, attrs):
+        candidate = User(email=attrs["email"])
+        try:
+            password_validation.validate_password(attrs["password"], candidate)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"password": list(error.messages)}) from None
+        return attrs
+
+    def create(self, validated_data):
+        # Hash first and let the unique index decide, so a taken email costs the
+        # same work as a free one and two racing sign-ups cannot both succeed.
+        try:
+            with transaction.atomic():
+                return User.objects.create_user(validated_data["email"], validated_data["password"])
+        except IntegrityError:
+            raise serializers.ValidationError(
+                {"email": [_("A user with that email already exists.")]}
+            ) from None
+
+
+class LoginSerializer(serializers.Serializer):
+    email = serializers.CharField(max_length=254)
+    password = serializers.CharField(**_password_field)
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True, write_only=True)
+
+    default_error_messages = {
+        "invalid_credentials": _("Unable to log in with provided credentials."),
+    }
+
+    def validate(self, attrs):
+        # authenticate() runs the hasher once whether or not the email exists,
+        # whether the user is inactive or has an unusable password.
+        user = authenticate(
+            request=self.context.get("request"), email=attrs["email"], password=attrs["password"]
+        )
+        if user is None:
+            self.fail("invalid_credentials")
+        attrs["user"] = user
+        return attrs
+
+
+class LoginResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    token_type = serializers.CharField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+    user = PublicUserSerializer()
+
+
+class TokenSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Token
+        fields = ["id", "name", "prefix", "scopes", "created_at", "last_used_at", "expires_at"]
+        read_only_fields = fields

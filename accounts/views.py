@@ -1,0 +1,108 @@
+from django.contrib.auth import logout as session_logout
+from django.contrib.auth.signals import user_logged_in
+from django.utils.translation import gettext_lazy as _
+from rest_framework import generics, permissions, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
+
+from accounts.conf import app_settings
+from accounts.models import Token
+from accounts.serializers import (
+    LoginSerializer,
+    PublicUserSerializer,
+    RegisterSerializer,
+    UserSerializer,
+)
+
+
+def no_store(response: Response) -> Response:
+    """Keep responses that carry a token out of every cache."""
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+    return response
+
+
+class ApiRootView(APIView):
+    """The endpoints of this API."""
+
+    permission_classes = [permissions.AllowAny]
+
+    def get(self, request, format=None):
+        names = ["register", "login", "me", "logout", "logout-all"]
+        return Response(
+            {name: reverse(f"accounts:{name}", request=request, format=format) for name in names}
+        )
+
+
+class RegisterView(generics.GenericAPIView):
+    """Create an account with an email and a password."""
+
+    # No authentication: a stray session cookie must not turn sign-up into a CSRF failure.
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    serializer_class = RegisterSerializer
+
+    def post(self, request):
+        if not app_settings.ALLOW_REGISTRATION:
+            raise PermissionDenied(_("Registration is closed."))
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = serializer.save()
+        return Response(PublicUserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class LoginView(generics.GenericAPIView):
+    """Exchange an email and a password for a new token, shown only in this response."""
+
+    # No authentication: a stray session cookie must not turn login into a CSRF failure.
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    serializer_class = LoginSerializer
+
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        name = serializer.validated_data.get("name") or request.headers.get("User-Agent", "")
+        token, raw = Token.objects.issue(user, name=name[:100])
+        user_logged_in.send(sender=type(user), request=request._request, user=user)
+        body = {
+            "token": raw,
+            "token_type": "Bearer",
+            "expires_at": token.expires_at,
+            "user": PublicUserSerializer(user).data,
+        }
+        return no_store(Response(body))
+
+
+class MeView(generics.RetrieveUpdateAPIView):
+    """The authenticated user's profile; PATCH changes the names."""
+
+    serializer_class = UserSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_object(self):
+        return self.request.user
+
+
+class LogoutView(APIView):
+    """Revoke the token that authenticated this request (or end the browser session)."""
+
+    def post(self, request):
+        if isinstance(request.auth, Token):
+            request.auth.revoke(Token.RevokeReason.LOGOUT)
+        else:
+            session_logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllView(APIView):
+    """Revoke every token of the authenticated user."""
+
+    def post(self, request):
+        Token.objects.filter(user=request.user).revoke(Token.RevokeReason.LOGOUT_ALL)
+        if not isinstance(request.auth, Token):
+            session_logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)

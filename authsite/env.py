@@ -1,0 +1,67 @@
+"""Read typed configuration from environment variables.
+
+Every helper fails with ImproperlyConfigured and one plain sentence, so a
+mistyped value stops the process at start-up instead of running with a
+silently wrong setting.
+"""
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+_NONE = {"", "none", "null"}
+
+
+def _raw(name: str) -> str | None:
+    value = os.environ.get(name)
+    return None if value is None else value.strip()
+
+
+def env_str(name: str, default: str | None = None, *, required: bool = False) -> str | None:
+    value = _raw(name)
+    if value:
+        return value
+    if required:
+        raise ImproperlyConfigured(f"The {name} environment variable is required.")
+    return default
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = _raw(name)
+    if value is None or value == "":
+        return default
+    lowered = value.lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ImproperlyConfigured(
+        f"{name} must be one of 1/0, true/false, yes/no, on/off, not {value!r}."
+    )
+
+
+def env_int(
+    name: str, default: int | None, *, minimum: int = 0, allow_none: bool = False
+) -> int | None:
+    """Read a whole number; with allow_none, "none" (any case) means no limit."""
+    value = _raw(name)
+    if value is None or value == "":
+        return default
+    if allow_none and value.lower() in _NONE:
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}.")
+    return number
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = _raw(name)
+    if value is None or value == "":
+        return list(default)
+    return [item.strip() for item in value.split(",") if item.strip()]

@@ -1,0 +1,62 @@
+from accounts.models import User
+
+REGISTER = "/api/auth/register/"
+
+
+def test_register_creates_user(api_client, db):
+    response = api_client.post(
+        REGISTER, {"email": "New@Example.com", "password": "a fine long passphrase"}, format="json"
+    )
+    assert response.status_code == 201
+    user = User.objects.get(email="new@example.com")
+    assert response.json() == {"id": user.id, "email": "new@example.com"}
+    assert user.check_password("a fine long passphrase")
+    assert user.password.startswith("argon2$argon2id$")
+
+
+def test_register_taken_email_in_any_case(api_client, user):
+    response = api_client.post(
+        REGISTER, {"email": user.email.upper(), "password": "a fine long passphrase"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"email": ["A user with that email already exists."]}
+    assert User.objects.count() == 1
+
+
+def test_register_runs_password_validators(api_client, db):
+    response = api_client.post(
+        REGISTER, {"email": "dave@example.com", "password": "qwerty"}, format="json"
+    )
+    assert response.status_code == 400
+    messages = response.json()["password"]
+    assert any("too common" in message for message in messages)
+    assert any("too short" in message for message in messages)
+    assert not User.objects.exists()
+
+
+def test_register_rejects_password_similar_to_email(api_client, db):
+    response = api_client.post(
+        REGISTER,
+        {"email": "zebracrossing@example.com", "password": "zebracrossing"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert any("too similar" in message for message in response.json()["password"])
+
+
+def test_register_bad_email(api_client, db):
+    response = api_client.post(
+        REGISTER, {"email": "not-an-email", "password": "a fine long passphrase"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"email": ["Enter a valid email address."]}
+
+
+def test_register_can_be_switched_off(api_client, db, settings):
+    settings.ACCOUNTS_ALLOW_REGISTRATION = False
+    response = api_client.post(
+        REGISTER, {"email": "eve@example.com", "password": "a fine long passphrase"}, format="json"
+    )
+    assert response.status_code == 403
+    assert response.json() == {"detail": "Registration is closed."}
+    assert not User.objects.exists()
