@@ -18,9 +18,25 @@ DEFAULTS = {
     # last_used_at is written at most this often per token.
     "TOKEN_LAST_USED_INTERVAL": timedelta(minutes=1),
     "ALLOW_REGISTRATION": True,
+    # Brute-force defence (accounts/lockout.py, accounts/throttling.py).
+    # Failed logins for one normalised email within the window that lock it for the rest of it.
+    "LOGIN_MAX_FAILURES": 10,
+    "LOGIN_FAILURE_WINDOW": timedelta(minutes=15),
+    # Per-client-IP rates in DRF's "<count>/<s|m|h|d>" syntax; None switches one off.
+    "LOGIN_RATE": "60/min",
+    "REGISTER_RATE": "60/hour",
+    "PASSWORD_RESET_RATE": "20/hour",
+    # The cache alias holding the counters.
+    "CACHE": "default",
 }
 
-_DURATIONS = {"TOKEN_TTL", "TOKEN_IDLE_TIMEOUT", "TOKEN_MAX_TTL", "TOKEN_LAST_USED_INTERVAL"}
+_DURATIONS = {
+    "TOKEN_TTL",
+    "TOKEN_IDLE_TIMEOUT",
+    "TOKEN_MAX_TTL",
+    "TOKEN_LAST_USED_INTERVAL",
+    "LOGIN_FAILURE_WINDOW",
+}
 
 
 def _as_duration(name: str, value: object) -> timedelta | None:

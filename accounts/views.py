@@ -15,6 +15,7 @@ from accounts.serializers import (
     RegisterSerializer,
     UserSerializer,
 )
+from accounts.throttling import LoginRateThrottle, RegisterRateThrottle
 
 
 def no_store(response: Response) -> Response:
@@ -42,6 +43,7 @@ class RegisterView(generics.GenericAPIView):
     # No authentication: a stray session cookie must not turn sign-up into a CSRF failure.
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
+    throttle_classes = [RegisterRateThrottle]
     serializer_class = RegisterSerializer
 
     def post(self, request):
@@ -59,6 +61,7 @@ class LoginView(generics.GenericAPIView):
     # No authentication: a stray session cookie must not turn login into a CSRF failure.
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
+    throttle_classes = [LoginRateThrottle]
     serializer_class = LoginSerializer
 
     def post(self, request):
