@@ -45,9 +45,11 @@ def retry_after(email: str) -> int | None:
     opened_at = cache.get(_window_key(email))
     if opened_at is None:
         return None
-    if (cache.get(_count_key(email, opened_at)) or 0) < limit:
+    # The clock decides, not only the cache's own expiry, which may lag by a second.
+    remaining = opened_at + _window_seconds() - int(time.time())
+    if remaining <= 0 or (cache.get(_count_key(email, opened_at)) or 0) < limit:
         return None
-    return max(1, opened_at + _window_seconds() - int(time.time()))
+    return remaining
 
 
 def is_locked(email: str) -> bool:
@@ -65,6 +67,10 @@ def record_failure(email: str, request=None) -> int:
     # add() is atomic: of two racing first failures, one opens the window for both.
     cache.add(_window_key(email), now, window)
     opened_at = cache.get(_window_key(email), now)
+    if opened_at + window <= now:
+        # The window is over though its key has not expired yet: open a new one.
+        opened_at = now
+        cache.set(_window_key(email), now, window)
     remaining = max(1, opened_at + window - now)
     count = hit(_count_key(email, opened_at), remaining)
     if count == limit:
