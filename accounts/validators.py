@@ -127,8 +127,9 @@ class BlocklistValidator:
 class ContextWordsValidator:
     """Refuse passwords made mostly of the product name or the user's email address.
 
-    What remains after removing those words (and anything that is not a letter or
-    digit) must be at least `min_remaining` characters long.
+    After removing those words, what remains must be at least `min_remaining`
+    letters and digits and must not be a common password itself ("authsite2024",
+    "alice-password-1").
     """
 
     def __init__(self, words: list[str] | tuple[str, ...] = (), min_remaining: int = 8):
@@ -153,7 +154,10 @@ class ContextWordsValidator:
             if word in remaining:
                 found = True
                 remaining = remaining.replace(word, "")
-        if found and len(_NON_ALNUM.sub("", remaining)) < self.min_remaining:
+        if found and (
+            len(_NON_ALNUM.sub("", remaining)) < self.min_remaining
+            or not _candidates(remaining).isdisjoint(blocklist())
+        ):
             raise ValidationError(
                 _(
                     "This password is too easy to guess: it is made mostly of your email "
