@@ -1,13 +1,13 @@
 from django.urls import include, path
-from rest_framework.authtoken.views import obtain_auth_token  # noqa: F401
+from rest_framework.authentication import TokenAuthentication as DrfTokenAuthentication
 
 from accounts.views import MeView
 
 
 class DrfTokenMeView(MeView):
-    from rest_framework.authentication import TokenAuthentication
+    """The same view behind DRF's authtoken, as the baseline."""
 
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [DrfTokenAuthentication]
 
 
 urlpatterns = [
