@@ -9,6 +9,7 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
+
 class ConfigurationError(ImproperlyConfigured):
     """A missing or malformed environment variable."""
 
