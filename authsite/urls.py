@@ -1,10 +1,12 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
     SpectacularSwaggerSplitView,
 )
+
+from authsite.errors import api_not_found
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -15,4 +17,8 @@ urlpatterns = [
     path("api/", include("accounts.urls")),
     # Session login and logout for the browsable API (rest_framework.urls, rate limited).
     path("api-auth/", include("accounts.session_urls")),
+    # Keep last: any other /api/ path gets a JSON 404, never an HTML page.
+    re_path(r"^api/", api_not_found),
 ]
+
+handler500 = "authsite.errors.server_error"

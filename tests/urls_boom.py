@@ -14,4 +14,6 @@ class BoomView(APIView):
         raise RuntimeError("boom")
 
 
-urlpatterns = [*project_urlpatterns, path("api/boom/", BoomView.as_view())]
+# Before the project's catch-all JSON 404 for /api/.
+urlpatterns = [path("api/boom/", BoomView.as_view()), *project_urlpatterns]
+handler500 = "authsite.errors.server_error"
