@@ -53,14 +53,9 @@ def _on_login_failed(sender, credentials, request=None, **kwargs) -> None:
     from accounts import lockout
 
     # Django has already masked the password in `credentials`; only the email is used.
-    email = credentials.get("email", credentials.get("username", ""))
-    locked = lockout.is_locked(str(email or ""))
-    event(
-        "login.failure",
-        request,
-        email_hash=email_hash(email),
-        reason="locked" if locked else "invalid_credentials",
-    )
+    email = str(credentials.get("email", credentials.get("username")) or "")
+    # Whether the email is locked after this attempt (login.lockout marks when it happened).
+    event("login.failure", request, email_hash=email_hash(email), locked=lockout.is_locked(email))
 
 
 def _on_token_issued(sender, token, reason="", **kwargs) -> None:

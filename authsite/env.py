@@ -84,7 +84,7 @@ def env_rate(name: str, default: str | None) -> str | None:
     if value.lower() in _NONE:
         return None
     if not _RATE.fullmatch(value):
-        raise ImproperlyConfigured(
+        raise ConfigurationError(
             f"{name} must be a rate like 10/s, 10/min, 10/hour or 10/day, not {value!r}."
         )
     return value
