@@ -34,7 +34,7 @@ def test_html_pages_carry_a_strict_content_security_policy(browser_client, path)
     assert policy["script-src"] == "'self'"
     assert policy["object-src"] == "'none'"
     assert policy["frame-ancestors"] == "'none'"
-    assert policy["base-uri"] == "'self'"
+    assert policy["base-uri"] == "'none'"
     assert response["X-Frame-Options"] == "DENY"
     assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Content-Type-Options"] == "nosniff"

@@ -108,3 +108,13 @@ def test_admin_login_is_logged_with_the_same_events(client, db, caplog):
         "/admin/login/", {"username": "root@example.com", "password": "an admin passphrase 1"}
     )
     assert [event["event"] for event in _events(caplog)] == ["login.failure", "login.success"]
+
+
+def test_log_lines_cannot_be_forged_through_input(api_client, db, caplog):
+    caplog.set_level(logging.INFO, logger="accounts.security")
+    forged = 'x@example.com\n{"event": "login.success", "user_id": 1}'
+    api_client.post("/api/auth/login/", {"email": forged, "password": WRONG}, format="json")
+    (record,) = [r for r in caplog.records if r.name == "accounts.security"]
+    line = record.getMessage()
+    assert "\n" not in line and "login.success" not in line
+    assert json.loads(line)["event"] == "login.failure"
