@@ -12,6 +12,13 @@ LOGIN = "/api/auth/login/"
 REGISTER = "/api/auth/register/"
 
 
+@pytest.fixture(autouse=True)
+def _mid_window():
+    """Stop the clock mid-hour, so no fixed window ends during a test."""
+    with time_machine.travel(timezone.now().replace(minute=30, second=10), tick=False):
+        yield
+
+
 def _login(client, **extra):
     return client.post(
         LOGIN, {"email": "x@example.com", "password": "wrong"}, format="json", **extra
