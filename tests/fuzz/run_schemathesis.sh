@@ -35,11 +35,12 @@ unset REDIS_URL
 $PYTHON manage.py migrate --noinput >/dev/null
 $PYTHON manage.py createcachetable
 $PYTHON manage.py collectstatic --noinput >/dev/null
-TOKEN=$($PYTHON manage.py shell -c '
+TOKEN=$($PYTHON manage.py shell --verbosity 0 -c '
 from accounts.models import Token, User
 user = User.objects.create_user("fuzz@example.com", "plum-tree orbit harbour lantern")
 print(Token.objects.issue(user, name="fuzz", ttl=None)[1])
-')
+' | tail -n 1)
+[[ $TOKEN == ast_* ]] || { echo "Could not mint a token for the fuzzer." >&2; exit 1; }
 PORT=$($PYTHON -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 $PYTHON -m gunicorn authsite.wsgi --bind "127.0.0.1:$PORT" --workers 2 --log-level warning &
