@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import tokens
 from accounts.conf import app_settings
+from accounts.exceptions import TokenLimitReached
 from accounts.signals import token_issued, token_revoked
 
 DEFAULT_SCOPES = ("read", "write")
@@ -101,11 +102,37 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()
         self.email = type(self).objects.normalize_email(self.email)
 
+    def change_password(
+        self, raw_password: str, *, reason: str, keep: "Token | None" = None
+    ) -> int:
+        """Set a new password and revoke every token but `keep`; return how many were revoked."""
+        with transaction.atomic():
+            self.set_password(raw_password)
+            self.save(update_fields=["password"])
+            others = Token.objects.filter(user=self)
+            if keep is not None:
+                others = others.exclude(pk=keep.pk)
+            return others.revoke(reason)
+
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
     def get_short_name(self) -> str:
         return self.first_name
+
+
+def _ended_by(moment: datetime) -> Q:
+    """Tokens whose expiry (absolute or, for login tokens, idle) came at or before `moment`."""
+    ended = Q(expires_at__lte=moment)
+    idle_timeout = app_settings.TOKEN_IDLE_TIMEOUT
+    if idle_timeout is not None:
+        # As in Token.is_live: idle time counts from the last use, or from creation.
+        idle_since = moment - idle_timeout
+        ended |= Q(kind="login") & (
+            Q(last_used_at__lte=idle_since)
+            | Q(last_used_at__isnull=True, created_at__lte=idle_since)
+        )
+    return ended
 
 
 class TokenQuerySet(models.QuerySet):
@@ -121,6 +148,16 @@ class TokenQuerySet(models.QuerySet):
                 ~Q(kind=Token.Kind.LOGIN) | Q(_last_activity__gt=now - idle_timeout)
             )
         return live
+
+    def expired(self, now: datetime | None = None) -> "TokenQuerySet":
+        """Tokens not revoked that no longer authenticate: past expires_at or idle too long."""
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(_ended_by(now))
+
+    def purgeable(self, older_than: timedelta, now: datetime | None = None) -> "TokenQuerySet":
+        """Revoked or expired tokens whose end lies more than `older_than` before `now`."""
+        cutoff = (now or timezone.now()) - older_than
+        return self.filter(Q(revoked_at__lte=cutoff) | _ended_by(cutoff))
 
     def revoke(self, reason: str) -> int:
         """Revoke every token in this queryset that is not revoked yet; return how many."""
@@ -154,18 +191,48 @@ class TokenManager(models.Manager.from_queryset(TokenQuerySet)):
             ttl = app_settings.TOKEN_TTL
         now = timezone.now()
         raw = tokens.generate()
-        token = self.create(
-            user=user,
-            digest=tokens.digest(raw),
-            prefix=tokens.display_prefix(raw),
-            name=name,
-            kind=kind,
-            scopes=list(scopes),
-            created_at=now,
-            expires_at=None if ttl is None else now + ttl,
-        )
+        with transaction.atomic():
+            self._check_limit(user, now)
+            token = self.create(
+                user=user,
+                digest=tokens.digest(raw),
+                prefix=tokens.display_prefix(raw),
+                name=name,
+                kind=kind,
+                scopes=list(scopes),
+                created_at=now,
+                expires_at=None if ttl is None else now + ttl,
+            )
         token_issued.send(sender=Token, token=token, reason="")
         return token, raw
+
+    def _check_limit(self, user: User, now: datetime) -> None:
+        """Raise TokenLimitReached if `user` already holds the most live tokens allowed."""
+        limit = app_settings.MAX_TOKENS_PER_USER
+        if limit is None:
+            return
+        # Lock the user row so that concurrent logins cannot both take the last place.
+        list(type(user).objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+        if self.filter(user=user).live(now).count() >= limit:
+            raise TokenLimitReached(limit)
+
+    def purge(self, older_than: timedelta, batch_size: int = 1000) -> int:
+        """Delete revoked and expired rows that ended over `older_than` ago; return how many.
+
+        Deletes `batch_size` rows per transaction, so that it never holds long locks
+        and can run from cron while the API serves requests.
+        """
+        now = timezone.now()
+        total = 0
+        while True:
+            batch = list(
+                self.purgeable(older_than, now).order_by().values_list("pk", flat=True)[:batch_size]
+            )
+            if not batch:
+                return total
+            with transaction.atomic():
+                _, deleted = self.purgeable(older_than, now).filter(pk__in=batch).delete()
+            total += deleted.get(Token._meta.label, 0)
 
 
 class Token(models.Model):
