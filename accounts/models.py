@@ -212,7 +212,7 @@ class TokenManager(models.Manager.from_queryset(TokenQuerySet)):
         if limit is None:
             return
         # Lock the user row so that concurrent logins cannot both take the last place.
-        list(type(user).objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+        list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk"))
         if self.filter(user=user).live(now).count() >= limit:
             raise TokenLimitReached(limit)
 
