@@ -32,7 +32,10 @@ def _message(user: User, request) -> EmailMessage:
         "uid": uid,
         "token": default_token_generator.make_token(user),
         "confirm_url": request.build_absolute_uri(reverse("accounts:password-reset-confirm")),
-        "valid_for": timeuntil(now + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT), now),
+        # timeuntil() joins with no-break spaces, which plain-text mail readers may garble.
+        "valid_for": timeuntil(
+            now + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT), now
+        ).replace("\xa0", " "),
     }
     subject = render_to_string("accounts/password_reset_subject.txt", context).strip()
     body = render_to_string("accounts/password_reset_email.txt", context)
