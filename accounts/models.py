@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import ExpressionWrapper, F, Q
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -121,43 +121,59 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.first_name
 
 
-def _ended_by(moment: datetime) -> Q:
-    """Tokens whose expiry (absolute or, for login tokens, idle) came at or before `moment`."""
-    ended = Q(expires_at__lte=moment)
-    idle_timeout = app_settings.TOKEN_IDLE_TIMEOUT
-    if idle_timeout is not None:
-        # As in Token.is_live: idle time counts from the last use, or from creation.
-        idle_since = moment - idle_timeout
-        ended |= Q(kind="login") & (
-            Q(last_used_at__lte=idle_since)
-            | Q(last_used_at__isnull=True, created_at__lte=idle_since)
-        )
+def _idle_ended_by(moment: datetime) -> Q:
+    """Tokens idle for their whole idle timeout at `moment` (needs TokenQuerySet aliases).
+
+    Login tokens follow ACCOUNTS_TOKEN_IDLE_TIMEOUT, read now; a personal token
+    has its own `idle_timeout`, or none. As in Token.is_live, idle time counts
+    from the last use, or from creation.
+    """
+    ended = ~Q(kind="login") & Q(_idle_deadline__lte=moment)
+    login_timeout = app_settings.TOKEN_IDLE_TIMEOUT
+    if login_timeout is not None:
+        ended |= Q(kind="login", _last_activity__lte=moment - login_timeout)
     return ended
 
 
 class TokenQuerySet(models.QuerySet):
+    def _with_activity(self) -> "TokenQuerySet":
+        last_activity = Coalesce("last_used_at", "created_at")
+        return self.alias(
+            _last_activity=last_activity,
+            _idle_deadline=ExpressionWrapper(
+                last_activity + F("idle_timeout"), output_field=models.DateTimeField()
+            ),
+        )
+
     def live(self, now: datetime | None = None) -> "TokenQuerySet":
         """Tokens that would authenticate at `now`: not revoked, expired or idle too long."""
         now = now or timezone.now()
-        live = self.filter(revoked_at__isnull=True).filter(
-            Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+        login_timeout = app_settings.TOKEN_IDLE_TIMEOUT
+        # Spelled positively: a negated comparison with NULL would drop rows without a limit.
+        login_awake = Q() if login_timeout is None else Q(_last_activity__gt=now - login_timeout)
+        personal_awake = Q(idle_timeout__isnull=True) | Q(_idle_deadline__gt=now)
+        return (
+            self._with_activity()
+            .filter(revoked_at__isnull=True)
+            .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+            .filter((Q(kind="login") & login_awake) | (~Q(kind="login") & personal_awake))
         )
-        idle_timeout = app_settings.TOKEN_IDLE_TIMEOUT
-        if idle_timeout is not None:
-            live = live.alias(_last_activity=Coalesce("last_used_at", "created_at")).filter(
-                ~Q(kind=Token.Kind.LOGIN) | Q(_last_activity__gt=now - idle_timeout)
-            )
-        return live
 
     def expired(self, now: datetime | None = None) -> "TokenQuerySet":
         """Tokens not revoked that no longer authenticate: past expires_at or idle too long."""
         now = now or timezone.now()
-        return self.filter(revoked_at__isnull=True).filter(_ended_by(now))
+        return (
+            self._with_activity()
+            .filter(revoked_at__isnull=True)
+            .filter(Q(expires_at__lte=now) | _idle_ended_by(now))
+        )
 
     def purgeable(self, older_than: timedelta, now: datetime | None = None) -> "TokenQuerySet":
         """Revoked or expired tokens whose end lies more than `older_than` before `now`."""
         cutoff = (now or timezone.now()) - older_than
-        return self.filter(Q(revoked_at__lte=cutoff) | _ended_by(cutoff))
+        return self._with_activity().filter(
+            Q(revoked_at__lte=cutoff) | Q(expires_at__lte=cutoff) | _idle_ended_by(cutoff)
+        )
 
     def revoke(self, reason: str) -> int:
         """Revoke every token in this queryset that is not revoked yet; return how many."""
@@ -185,6 +201,7 @@ class TokenManager(models.Manager.from_queryset(TokenQuerySet)):
         ttl: timedelta | None | object = _DEFAULT_TTL,
         scopes: list[str] | tuple[str, ...] = DEFAULT_SCOPES,
         kind: str = "login",
+        idle_timeout: timedelta | None = None,
     ) -> tuple["Token", str]:
         """Create a token for `user`; return the row and the raw token, which is never stored."""
         if ttl is self._DEFAULT_TTL:
@@ -202,6 +219,7 @@ class TokenManager(models.Manager.from_queryset(TokenQuerySet)):
                 scopes=list(scopes),
                 created_at=now,
                 expires_at=None if ttl is None else now + ttl,
+                idle_timeout=idle_timeout,
             )
         token_issued.send(sender=Token, token=token, reason="")
         return token, raw
@@ -262,6 +280,8 @@ class Token(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     expires_at = models.DateTimeField(null=True, blank=True)
+    # Personal tokens only: unused this long, they stop working (login tokens follow the setting).
+    idle_timeout = models.DurationField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.CharField(
         max_length=32, choices=RevokeReason.choices, blank=True, default=""
@@ -282,11 +302,17 @@ class Token(models.Model):
             return False
         if self.expires_at is not None and self.expires_at <= now:
             return False
-        idle_timeout = app_settings.TOKEN_IDLE_TIMEOUT
-        if self.kind == self.Kind.LOGIN and idle_timeout is not None:
+        idle_timeout = self.idle_timeout_in_force()
+        if idle_timeout is not None:
             if (self.last_used_at or self.created_at) + idle_timeout <= now:
                 return False
         return True
+
+    def idle_timeout_in_force(self) -> timedelta | None:
+        """The setting for login tokens; a personal token's own timeout, or None."""
+        if self.kind == self.Kind.LOGIN:
+            return app_settings.TOKEN_IDLE_TIMEOUT
+        return self.idle_timeout
 
     @property
     def state(self) -> str:

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.contrib.auth.signals import user_login_failed
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +34,12 @@ class TokenCreateSerializer(serializers.Serializer):
             "Days until the token expires, at most ACCOUNTS_TOKEN_MAX_TTL (365 days by default). "
             "Omitted: ACCOUNTS_TOKEN_TTL (30 days). null: never, only when there is no maximum."
         ),
+    )
+    idle_timeout_days = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=lifetimes.ABSOLUTE_MAX_DAYS,
+        help_text=_("Revoke automatically after this many days without use. Omitted: never."),
     )
     scopes = serializers.ListField(
         child=serializers.ChoiceField(choices=SCOPES),
@@ -77,6 +85,8 @@ class TokenCreateSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"password": [self.error_messages["password_required"]]}
             )
+        if "idle_timeout_days" in attrs:
+            attrs["idle_timeout"] = timedelta(days=attrs.pop("idle_timeout_days"))
         if "expires_in_days" in attrs:
             attrs["ttl"] = lifetimes.personal_ttl(attrs.pop("expires_in_days"))
         else:

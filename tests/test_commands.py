@@ -41,6 +41,16 @@ def test_createtoken_with_a_read_scope(user):
     token = Token.objects.get(digest=tokens.digest(out.strip()))
     assert token.scopes == ["read"]
     assert token.expires_at - token.created_at == timedelta(days=30)
+    assert token.idle_timeout is None
+
+
+def test_createtoken_with_an_idle_timeout_and_both_scopes(user):
+    out, _ = _run(
+        "createtoken", user.email, "--idle-timeout-days", "5", "--scope", "write", "--scope", "read"
+    )
+    token = Token.objects.get(digest=tokens.digest(out.strip()))
+    assert token.idle_timeout == timedelta(days=5)
+    assert token.scopes == ["read", "write"]
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from accounts.models import Token
 
@@ -96,3 +97,37 @@ def test_login_response_and_token_list_report_expires_at(api_client, user, passw
         else:
             api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['token']}")
             assert api_client.get("/api/auth/tokens/").json()[0]["expires_at"] == expected
+
+
+def test_personal_token_idle_timeout_only_when_asked(api_client, user):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        sleepy, sleepy_raw = Token.objects.issue(
+            user, kind=Token.Kind.PERSONAL, ttl=None, idle_timeout=timedelta(days=2)
+        )
+        _, awake_raw = Token.objects.issue(user, kind=Token.Kind.PERSONAL, ttl=None)
+    with time_machine.travel(start + timedelta(days=2, seconds=-1), tick=False):
+        assert Token.objects.filter(pk=sleepy.pk).live().exists()
+    with time_machine.travel(start + timedelta(days=2), tick=False):
+        assert not Token.objects.filter(pk=sleepy.pk).live().exists()
+        assert list(Token.objects.expired()) == [sleepy]
+        assert _status(api_client, sleepy_raw) == 401
+        assert _status(api_client, awake_raw) == 200
+    # Purged once it has been idle-expired for longer than the audit window.
+    with time_machine.travel(start + timedelta(days=2, seconds=1), tick=False):
+        assert Token.objects.purge(timedelta(0)) == 1
+    assert not Token.objects.filter(pk=sleepy.pk).exists()
+
+
+def test_token_api_accepts_an_idle_timeout(auth_client, issued_token):
+    response = auth_client.post(
+        "/api/auth/tokens/", {"name": "cron", "idle_timeout_days": 3}, format="json"
+    )
+    assert response.status_code == 201
+    token = Token.objects.get(pk=response.json()["id"])
+    assert token.idle_timeout == timedelta(days=3)
+    with time_machine.travel(token.created_at + timedelta(days=3), tick=False):
+        assert _status(APIClient(), response.json()["token"]) == 401
+    bad = auth_client.post("/api/auth/tokens/", {"name": "x", "idle_timeout_days": 0})
+    assert bad.status_code == 400
+    assert list(bad.json()) == ["idle_timeout_days"]

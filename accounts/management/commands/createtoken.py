@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts import lifetimes
@@ -22,6 +24,11 @@ class Command(BaseCommand):
             help="days until it expires (default ACCOUNTS_TOKEN_TTL, max ACCOUNTS_TOKEN_MAX_TTL)",
         )
         parser.add_argument(
+            "--idle-timeout-days",
+            type=whole_number(1),
+            help="stop working after this many days without use (default: never)",
+        )
+        parser.add_argument(
             "--scope",
             action="append",
             choices=SCOPES,
@@ -29,7 +36,7 @@ class Command(BaseCommand):
             help="repeat for several; default: read and write",
         )
 
-    def handle(self, *args, email, name, expires_in_days, scopes, **options):
+    def handle(self, *args, email, name, expires_in_days, idle_timeout_days, scopes, **options):
         user = get_user(email)
         if not user.is_active:
             raise CommandError(f"The user {user.email!r} is inactive.")
@@ -42,10 +49,20 @@ class Command(BaseCommand):
                 ttl = lifetimes.personal_ttl(expires_in_days)
         except ValueError as error:
             raise CommandError(f"--expires-in-days: {error}") from None
+        if idle_timeout_days is not None and idle_timeout_days > lifetimes.ABSOLUTE_MAX_DAYS:
+            raise CommandError(
+                f"--idle-timeout-days must be at most {lifetimes.ABSOLUTE_MAX_DAYS}."
+            )
+        idle_timeout = None if idle_timeout_days is None else timedelta(days=idle_timeout_days)
         chosen = [scope for scope in SCOPES if scope in (scopes or SCOPES)]
         try:
             token, raw = Token.objects.issue(
-                user, name=name, ttl=ttl, scopes=chosen, kind=Token.Kind.PERSONAL
+                user,
+                name=name,
+                ttl=ttl,
+                scopes=chosen,
+                kind=Token.Kind.PERSONAL,
+                idle_timeout=idle_timeout,
             )
         except TokenLimitReached as error:
             raise CommandError(str(error)) from None
