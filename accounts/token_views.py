@@ -1,7 +1,10 @@
 """Self-service for a user's own tokens: list, create (personal access tokens), revoke."""
 
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from accounts.models import Token
@@ -54,6 +57,12 @@ class TokenDetailView(generics.DestroyAPIView):
     @extend_schema(responses={204: None, 404: OpenApiResponse(description="No such token.")})
     def delete(self, request, *args, **kwargs):
         return super().delete(request, *args, **kwargs)
+
+    def get_object(self) -> Token:
+        try:
+            return super().get_object()
+        except Http404:
+            raise NotFound(_("No such token.")) from None
 
     def perform_destroy(self, instance: Token) -> None:
         instance.revoke(Token.RevokeReason.USER_REQUEST)

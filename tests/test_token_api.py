@@ -177,7 +177,7 @@ def test_delete_another_users_token_is_404(auth_client, other_user):
     theirs, _ = Token.objects.issue(other_user)
     response = auth_client.delete(f"{TOKENS}{theirs.pk}/")
     assert response.status_code == 404
-    assert set(response.json()) == {"detail"}
+    assert response.json() == {"detail": "No such token."}
     missing = auth_client.delete(f"{TOKENS}{theirs.pk + 1000}/")
     assert (missing.status_code, missing.json()) == (404, response.json())
     theirs.refresh_from_db()
@@ -237,3 +237,25 @@ def test_token_cap_is_per_user(user, other_user, settings):
     settings.ACCOUNTS_MAX_TOKENS_PER_USER = None
     Token.objects.issue(user)
     assert Token.objects.filter(user=user).live().count() == 2
+
+
+def test_api_root_lists_the_lifecycle_endpoints(api_client, db):
+    body = api_client.get("/api/").json()
+    assert body["tokens"] == "http://testserver/api/auth/tokens/"
+    assert body["password-change"] == "http://testserver/api/auth/password/change/"
+    assert body["password-reset"] == "http://testserver/api/auth/password/reset/"
+    assert body["password-reset-confirm"] == "http://testserver/api/auth/password/reset/confirm/"
+
+
+def test_schema_describes_the_lifecycle_endpoints(api_client, db):
+    schema = api_client.get("/api/schema/?format=json").json()
+    paths = schema["paths"]
+    create = paths["/api/auth/tokens/"]["post"]
+    assert "201" in create["responses"]
+    request = create["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    fields = schema["components"]["schemas"][request.rsplit("/", 1)[1]]["properties"]
+    assert {"name", "expires_in_days", "idle_timeout_days", "scopes", "password"} <= set(fields)
+    assert "204" in paths["/api/auth/tokens/{id}/"]["delete"]["responses"]
+    assert "202" in paths["/api/auth/password/reset/"]["post"]["responses"]
+    assert "204" in paths["/api/auth/password/reset/confirm/"]["post"]["responses"]
+    assert "204" in paths["/api/auth/password/change/"]["post"]["responses"]
