@@ -22,6 +22,10 @@ class TokenListCreateView(generics.GenericAPIView):
     def get_queryset(self):
         return Token.objects.filter(user=self.request.user).live()
 
+    def get_serializer_class(self):
+        # The browsable API's form shows the fields a POST accepts.
+        return TokenCreateSerializer if self.request.method == "POST" else TokenSerializer
+
     @extend_schema(responses=TokenSerializer(many=True))
     def get(self, request):
         serializer = self.get_serializer(self.get_queryset(), many=True)
@@ -36,12 +40,13 @@ class TokenListCreateView(generics.GenericAPIView):
         },
     )
     def post(self, request):
-        serializer = TokenCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         token, raw = Token.objects.issue(
             request.user, kind=Token.Kind.PERSONAL, **serializer.validated_data
         )
-        body = {"token": raw, **self.get_serializer(token).data}
+        shown = TokenSerializer(token, context=self.get_serializer_context())
+        body = {"token": raw, **shown.data}
         return no_store(Response(body, status=status.HTTP_201_CREATED))
 
 

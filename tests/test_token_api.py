@@ -259,3 +259,11 @@ def test_schema_describes_the_lifecycle_endpoints(api_client, db):
     assert "202" in paths["/api/auth/password/reset/"]["post"]["responses"]
     assert "204" in paths["/api/auth/password/reset/confirm/"]["post"]["responses"]
     assert "204" in paths["/api/auth/password/change/"]["post"]["responses"]
+
+
+def test_browsable_api_offers_the_creation_form(client, user):
+    client.force_login(user)
+    response = client.get(TOKENS, HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    # The form for POST lists what creation accepts, not the read-only list fields.
+    assert "expires_in_days" in response.content.decode()
