@@ -18,6 +18,10 @@ DEFAULTS = {
     # last_used_at is written at most this often per token.
     "TOKEN_LAST_USED_INTERVAL": timedelta(minutes=1),
     "ALLOW_REGISTRATION": True,
+    # Live tokens a user may hold at once; None means no cap.
+    "MAX_TOKENS_PER_USER": 100,
+    # Creating a token with a token older than this needs the password again.
+    "TOKEN_CREATION_REAUTH_AFTER": timedelta(minutes=10),
     # Brute-force defence (accounts/lockout.py, accounts/throttling.py).
     # Failed logins for one normalised email within the window that lock it for the rest of it.
     "LOGIN_MAX_FAILURES": 10,
@@ -35,6 +39,7 @@ _DURATIONS = {
     "TOKEN_IDLE_TIMEOUT",
     "TOKEN_MAX_TTL",
     "TOKEN_LAST_USED_INTERVAL",
+    "TOKEN_CREATION_REAUTH_AFTER",
     "LOGIN_FAILURE_WINDOW",
 }
 

@@ -87,3 +87,23 @@ def record_failure(email: str, request=None) -> int:
 def reset(email: str) -> None:
     """Forget the failures of `email` (after a successful login)."""
     counter_cache().delete(_window_key(email))
+
+
+def check_password(user, raw_password: str, request=None) -> bool:
+    """Check a signed-in user's password (re-authentication) under the same lock as login.
+
+    Without this, a stolen token could guess its owner's password through the
+    password-change or token-creation forms, unlimited.
+    """
+    if is_locked(user.email):
+        type(user)().set_password(raw_password)  # the same single hash as a real check
+        correct = False
+    else:
+        # check_password runs the hasher once and upgrades an old hash on success.
+        correct = user.check_password(raw_password)
+    if correct:
+        reset(user.email)
+        return True
+    record_failure(user.email, request)
+    security_log.event("reauth.failure", request, user_id=user.pk, locked=is_locked(user.email))
+    return False

@@ -1,6 +1,7 @@
 from django.contrib.auth import logout as session_logout
 from django.contrib.auth.signals import user_logged_in
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -9,6 +10,7 @@ from rest_framework.views import APIView
 
 from accounts.conf import app_settings
 from accounts.models import Token
+from accounts.permissions import TokenHasScope
 from accounts.serializers import (
     LoginSerializer,
     PublicUserSerializer,
@@ -16,6 +18,7 @@ from accounts.serializers import (
     UserSerializer,
 )
 from accounts.throttling import LoginRateThrottle, RegisterRateThrottle
+from accounts.token_serializers import LogoutAllSerializer
 
 
 def no_store(response: Response) -> Response:
@@ -28,10 +31,11 @@ def no_store(response: Response) -> Response:
 class ApiRootView(APIView):
     """The endpoints of this API."""
 
-    permission_classes = [permissions.AllowAny]
+    permission_classes = [permissions.AllowAny, TokenHasScope]
 
     def get(self, request, format=None):
         names = ["register", "login", "me", "logout", "logout-all"]
+        names += ["tokens", "password-change", "password-reset", "password-reset-confirm"]
         return Response(
             {name: reverse(f"accounts:{name}", request=request, format=format) for name in names}
         )
@@ -101,11 +105,20 @@ class LogoutView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class LogoutAllView(APIView):
-    """Revoke every token of the authenticated user."""
+class LogoutAllView(generics.GenericAPIView):
+    """Revoke every token of the authenticated user; `keep_current` spares this request's."""
 
+    serializer_class = LogoutAllSerializer
+
+    @extend_schema(responses={204: None})
     def post(self, request):
-        Token.objects.filter(user=request.user).revoke(Token.RevokeReason.LOGOUT_ALL)
-        if not isinstance(request.auth, Token):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        keep_current = serializer.validated_data["keep_current"]
+        tokens = Token.objects.filter(user=request.user)
+        if keep_current and isinstance(request.auth, Token):
+            tokens = tokens.exclude(pk=request.auth.pk)
+        tokens.revoke(Token.RevokeReason.LOGOUT_ALL)
+        if not isinstance(request.auth, Token) and not keep_current:
             session_logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)

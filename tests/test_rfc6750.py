@@ -10,6 +10,10 @@ PROTECTED = [
     ("patch", "/api/auth/me/"),
     ("post", "/api/auth/logout/"),
     ("post", "/api/auth/logout-all/"),
+    ("get", "/api/auth/tokens/"),
+    ("post", "/api/auth/tokens/"),
+    ("delete", "/api/auth/tokens/1/"),
+    ("post", "/api/auth/password/change/"),
 ]
 
 
@@ -64,3 +68,27 @@ def test_registering_a_taken_email_costs_the_same_hashing(api_client, user, monk
     taken = api_client.post("/api/auth/register/", {**body, "email": user.email}, format="json")
     assert (free.status_code, taken.status_code) == (201, 400)
     assert calls == ["encode", "encode"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "scope"),
+    [
+        ("patch", "/api/auth/me/", "write"),
+        ("post", "/api/auth/tokens/", "write"),
+        ("post", "/api/auth/password/change/", "write"),
+        ("post", "/api/auth/logout-all/", "write"),
+    ],
+)
+def test_a_token_without_the_scope_gets_403_insufficient_scope(
+    api_client, user, method, path, scope
+):
+    from accounts.models import Token
+
+    _, raw = Token.objects.issue(user, scopes=["read"])
+    response = getattr(api_client, method)(
+        path, {}, format="json", HTTP_AUTHORIZATION=f"Bearer {raw}"
+    )
+    assert response.status_code == 403
+    assert response["WWW-Authenticate"] == (
+        f'Bearer realm="api", error="insufficient_scope", scope="{scope}"'
+    )

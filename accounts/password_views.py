@@ -1,0 +1,88 @@
+"""Password change (signed in) and reset by email (signed out)."""
+
+from django.contrib.auth import update_session_auth_hash
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, permissions, status
+from rest_framework.response import Response
+
+from accounts.models import Token
+from accounts.password_reset import send_reset_email
+from accounts.password_serializers import (
+    PasswordChangeSerializer,
+    PasswordResetAcceptedSerializer,
+    PasswordResetConfirmSerializer,
+    PasswordResetSerializer,
+)
+from accounts.permissions import TokenHasScope
+from accounts.security_log import email_hash, event
+from accounts.throttling import PasswordResetRateThrottle
+
+RESET_ACCEPTED = _(
+    "If an account with this email exists, a password reset code has been sent to it."
+)
+
+
+class PasswordChangeView(generics.GenericAPIView):
+    """Change the password; every other token of the user is revoked, this one is kept."""
+
+    serializer_class = PasswordChangeSerializer
+
+    @extend_schema(responses={204: None, 400: OpenApiResponse(description="Wrong or weak.")})
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        current = request.auth if isinstance(request.auth, Token) else None
+        revoked = request.user.change_password(
+            serializer.validated_data["new_password"],
+            reason=Token.RevokeReason.PASSWORD_CHANGE,
+            keep=current,
+        )
+        event("password.changed", request, user_id=request.user.pk, tokens_revoked=revoked)
+        if current is None:
+            # Keep the browser session that made the change; other sessions end.
+            update_session_auth_hash(request._request, request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordResetView(generics.GenericAPIView):
+    """Email a single-use reset code; the response is the same whether the account exists."""
+
+    # No authentication: a stray session cookie must not turn this into a CSRF failure.
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny, TokenHasScope]
+    throttle_classes = [PasswordResetRateThrottle]
+    serializer_class = PasswordResetSerializer
+
+    @extend_schema(responses={202: PasswordResetAcceptedSerializer})
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        send_reset_email(serializer.validated_data["email"], request)
+        event(
+            "password.reset_requested",
+            request,
+            email_hash=email_hash(serializer.validated_data["email"]),
+        )
+        return Response({"detail": RESET_ACCEPTED}, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(generics.GenericAPIView):
+    """Set a new password with an emailed code; every token of the user is revoked."""
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny, TokenHasScope]
+    # Same bucket as the request: both are unauthenticated and cost a hash.
+    throttle_classes = [PasswordResetRateThrottle]
+    serializer_class = PasswordResetConfirmSerializer
+
+    @extend_schema(responses={204: None, 400: OpenApiResponse(description="Bad code or weak.")})
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        revoked = user.change_password(
+            serializer.validated_data["new_password"], reason=Token.RevokeReason.PASSWORD_RESET
+        )
+        event("password.reset", request, user_id=user.pk, tokens_revoked=revoked)
+        return Response(status=status.HTTP_204_NO_CONTENT)
