@@ -9,9 +9,16 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 
-from authsite.env import env_bool, env_int, env_list, env_rate, env_seconds, env_str
+from authsite.env import (
+    ConfigurationError,
+    env_bool,
+    env_int,
+    env_list,
+    env_rate,
+    env_seconds,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -184,11 +191,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # App settings (defaults and meaning in accounts/conf.py), read when used.
-ACCOUNTS_TOKEN_TTL = (
-    None
-    if (ttl := env_int("ACCOUNTS_TOKEN_TTL", 30 * 24 * 3600, minimum=1, allow_none=True)) is None
-    else timedelta(seconds=ttl)
-)
+ACCOUNTS_TOKEN_TTL = env_seconds("ACCOUNTS_TOKEN_TTL", 30 * 24 * 3600)
 ACCOUNTS_TOKEN_LAST_USED_INTERVAL = timedelta(
     seconds=env_int("ACCOUNTS_TOKEN_LAST_USED_INTERVAL", 60)
 )
@@ -211,7 +214,7 @@ if _email_host := env_str("DJANGO_EMAIL_HOST"):
     EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", default=True)
     EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_USE_SSL", default=False)
     if EMAIL_USE_TLS and EMAIL_USE_SSL:
-        raise ImproperlyConfigured(
+        raise ConfigurationError(
             "DJANGO_EMAIL_USE_TLS and DJANGO_EMAIL_USE_SSL cannot both be on; "
             "turn DJANGO_EMAIL_USE_TLS off to use SSL."
         )
