@@ -90,6 +90,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Several workers on one SQLite file (the default): take the write lock when a transaction
+# begins, so two transactions never deadlock upgrading read locks ("database is locked").
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -70,3 +70,11 @@ def test_redis_is_used_when_redis_url_is_set():
         timeout=60,
     )
     assert result.stdout.split() == ["django_redis.cache.RedisCache", "redis://127.0.0.1:6379/5"]
+
+
+def test_sqlite_transactions_take_the_write_lock_up_front(settings):
+    import pytest
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        pytest.skip("SQLite only")
+    assert settings.DATABASES["default"]["OPTIONS"]["transaction_mode"] == "IMMEDIATE"

@@ -48,8 +48,10 @@ SERVER_PID=$!
 SCHEMA="http://127.0.0.1:$PORT/api/schema/"
 
 CHECKS=not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance
+ST="$PWD/.venv/bin/schemathesis"
 fuzz() {
-  timeout --signal=INT "$SECONDS_PER_RUN" .venv/bin/schemathesis run "$SCHEMA" \
+  # From the scratch directory, so schemathesis's cache stays out of the work tree.
+  (cd "$WORK" && timeout --signal=INT "$SECONDS_PER_RUN" "$ST" run "$SCHEMA" \
     --wait-for-schema 60 \
     --checks "$CHECKS" \
     --max-examples "$EXAMPLES" \
@@ -57,7 +59,7 @@ fuzz() {
     --request-timeout 30 \
     --workers 2 \
     --suppress-health-check too_slow,filter_too_much \
-    "$@"
+    "$@")
 }
 
 echo "==> schemathesis without credentials"
