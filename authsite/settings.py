@@ -169,6 +169,15 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Browsers (issue 4): admin, browsable API and docs.
+# DJANGO_BROWSABLE_API=0 leaves the API JSON-only and removes the session login pages.
+BROWSABLE_API = env_bool("DJANGO_BROWSABLE_API", default=True)
+if not BROWSABLE_API:
+    REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]
+# Messages travel in a signed, HttpOnly cookie and never in the session table: the admin
+# hands a newly issued raw token to the next page in one, and it must not be stored.
+MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
+
 # App settings (defaults and meaning in accounts/conf.py), read when used.
 ACCOUNTS_TOKEN_TTL = (
     None

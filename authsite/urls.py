@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -8,6 +9,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/", include("accounts.urls")),
-    # Session login and logout for the browsable API.
-    path("api-auth/", include("rest_framework.urls")),
 ]
+
+if settings.BROWSABLE_API:
+    # Session login and logout for the browsable API.
+    urlpatterns.append(path("api-auth/", include("rest_framework.urls")))
