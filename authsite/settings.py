@@ -165,6 +165,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI and ReDoc assets come from the project, so docs work offline.
     "SWAGGER_UI_DIST": "SIDECAR",
+    # No call to the online validator either; the token stays out of localStorage.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
