@@ -1,6 +1,6 @@
 """Read typed configuration from environment variables.
 
-Every helper fails with ImproperlyConfigured and one plain sentence, so a
+Every helper fails with ConfigurationError and one plain sentence, so a
 mistyped value stops the process at start-up instead of running with a
 silently wrong setting.
 """
@@ -8,6 +8,11 @@ silently wrong setting.
 import os
 
 from django.core.exceptions import ImproperlyConfigured
+
+
+class ConfigurationError(ImproperlyConfigured):
+    """A missing or malformed environment variable."""
+
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -24,7 +29,7 @@ def env_str(name: str, default: str | None = None, *, required: bool = False) ->
     if value:
         return value
     if required:
-        raise ImproperlyConfigured(f"The {name} environment variable is required.")
+        raise ConfigurationError(f"The {name} environment variable is required.")
     return default
 
 
@@ -37,7 +42,7 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if lowered in _FALSE:
         return False
-    raise ImproperlyConfigured(
+    raise ConfigurationError(
         f"{name} must be one of 1/0, true/false, yes/no, on/off, not {value!r}."
     )
 
@@ -54,9 +59,9 @@ def env_int(
     try:
         number = int(value)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+        raise ConfigurationError(f"{name} must be a whole number, not {value!r}.") from None
     if number < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}.")
+        raise ConfigurationError(f"{name} must be at least {minimum}, not {number}.")
     return number
 
 

@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from authsite.errors import api_not_found
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -19,3 +21,8 @@ urlpatterns = [
 if settings.BROWSABLE_API:
     # Session login and logout for the browsable API.
     urlpatterns.append(path("api-auth/", include("rest_framework.urls")))
+
+# Keep last: any other /api/ path gets a JSON 404, never an HTML page.
+urlpatterns.append(re_path(r"^api/", api_not_found))
+
+handler500 = "authsite.errors.server_error"

@@ -1,0 +1,29 @@
+"""JSON error responses for API paths that no DRF view handles."""
+
+from django.http import JsonResponse
+from django.urls import Resolver404, resolve
+from django.views import defaults
+
+
+def _is_api(request) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def api_not_found(request, *args, **kwargs) -> JsonResponse:
+    """Answer unknown /api/ paths with DRF's 404 shape, in debug mode too."""
+    detail = "Not found."
+    if not request.path_info.endswith("/"):
+        try:
+            match = resolve(request.path_info + "/")
+        except Resolver404:
+            match = None
+        # POSTing without the trailing slash cannot be redirected without losing the body.
+        if match is not None and match.func is not api_not_found:
+            detail = f"Not found. Did you mean {request.path_info}/ ?"
+    return JsonResponse({"detail": detail}, status=404)
+
+
+def server_error(request, *args, **kwargs):
+    if _is_api(request):
+        return JsonResponse({"detail": "A server error occurred."}, status=500)
+    return defaults.server_error(request, *args, **kwargs)
