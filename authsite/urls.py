@@ -11,7 +11,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path(
         "api/redoc/",
-        # The project's template drops drf-spectacular's Google Fonts links (docs work offline).
+        # The project's template keeps ReDoc offline (no Google Fonts, no CDN logo).
         SpectacularRedocView.as_view(url_name="schema", template_name="accounts/redoc.html"),
         name="redoc",
     ),
