@@ -230,6 +230,12 @@ class TokenAdmin(admin.ModelAdmin):
             kwargs["form"] = TokenCreationForm
         return super().get_form(request, obj, **kwargs)
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and not request.user.is_superuser:
+            # A token acts as its user: only a superuser may mint one for a staff account.
+            kwargs["queryset"] = User.objects.filter(is_staff=False, is_superuser=False)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def save_model(self, request, obj, form, change):
         if change:
             # Nothing on an issued token is editable; saving the row could only undo a

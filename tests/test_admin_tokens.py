@@ -250,3 +250,16 @@ def test_admin_token_max_lifetime_is_read_when_used(staff_client, user, settings
     settings.ACCOUNTS_TOKEN_MAX_TTL = timedelta(days=3)
     response = _create_token(staff_client, user, expires_in_days="4")
     assert "at most 3 days" in response.context["adminform"].form.errors["expires_in_days"][0]
+
+
+def test_only_a_superuser_issues_tokens_for_staff(client, user, admin_user):
+    from django.contrib.auth.models import Permission
+
+    clerk = User.objects.create_user("clerk@example.com", "a clerk passphrase", is_staff=True)
+    clerk.user_permissions.set(Permission.objects.filter(codename__endswith="_token"))
+    client.force_login(clerk)
+    response = _create_token(client, admin_user)
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.context["adminform"].form.errors["user"][0]
+    assert _create_token(client, user).status_code == 302
+    assert list(Token.objects.values_list("user__email", flat=True)) == [user.email]
