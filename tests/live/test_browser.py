@@ -9,6 +9,7 @@ import re
 
 import pytest
 from django.urls import Resolver404, resolve
+from playwright.sync_api import expect
 
 from authsite.errors import api_not_found
 from tests.live.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, USER_EMAIL, USER_PASSWORD, screenshot
@@ -60,7 +61,7 @@ def test_operator_finds_and_revokes_a_token_in_the_admin(live_site, page):
     rows.first.locator("input.action-select").check()
     page.select_option("select[name=action]", "revoke_tokens")
     page.click("button[name=index]")
-    assert "Revoked 1 token." in page.locator("ul.messagelist").inner_text()
+    expect(page.locator("ul.messagelist")).to_contain_text("Revoked 1 token.")
     screenshot(page, "admin-tokens-revoked")
 
     response = live_site.request("GET", ME, token=raw)
@@ -81,7 +82,7 @@ def test_operator_issues_a_token_shown_once(live_site, page):
     page.click("input[name=_save]")
 
     warning = page.locator("ul.messagelist li.warning")
-    assert "will not be shown again" in warning.inner_text()
+    expect(warning).to_contain_text("will not be shown again")
     raw = TOKEN_RE.search(warning.inner_text()).group()
     screenshot(page, "admin-token-issued")
     assert live_site.request("GET", ME, token=raw).json()["email"] == USER_EMAIL
@@ -120,7 +121,10 @@ def test_developer_logs_in_and_out_of_the_browsable_api(live_site, page):
     screenshot(page, "browsable-api-me")
 
     page.click(".navbar .dropdown-toggle")
-    page.click("text=Log out")
+    # The link submits a POST form; wait for its answer before the next request.
+    with page.expect_response(lambda r: "/api-auth/logout/" in r.url) as logout:
+        page.click("text=Log out")
+    assert logout.value.request.method == "POST" and logout.value.status == 302
     page.goto(ME)
     assert "Authentication credentials were not provided." in page.content()
 
@@ -190,7 +194,7 @@ def test_swagger_ui_logs_in_authorizes_and_calls_me(live_site, page):
     bearer = page.locator(".auth-container", has_text="bearerAuth")
     bearer.locator("input").fill(raw)
     bearer.locator("button[type=submit]").click()
-    assert "Logout" in bearer.inner_text()
+    expect(bearer.locator("button", has_text="Logout")).to_be_visible()
     screenshot(page, "swagger-ui-authorized")
     page.click("button.btn-done")
 
