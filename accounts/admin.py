@@ -20,6 +20,7 @@ TOKEN_FIELDS = (
     "created_at",
     "last_used_at",
     "expires_at",
+    "idle_timeout",
     "revoked_at",
     "revoked_reason",
 )

@@ -1,18 +1,19 @@
 """Admin forms for tokens: revoking one from the user page, and issuing one."""
 
-from datetime import timedelta
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts import lifetimes
 from accounts.conf import app_settings
 from accounts.models import DEFAULT_SCOPES, Token
+from accounts.permissions import READ, SCOPES, WRITE
 
-SCOPE_CHOICES = [
-    ("read", _("read: safe methods (GET, HEAD, OPTIONS) only")),
-    ("write", _("write: every method")),
-]
+_SCOPE_LABELS = {
+    READ: _("read: safe methods (GET, HEAD, OPTIONS) only"),
+    WRITE: _("write: every method"),
+}
+SCOPE_CHOICES = [(scope, _SCOPE_LABELS.get(scope, scope)) for scope in SCOPES]
 
 
 class TokenInlineForm(forms.ModelForm):
@@ -35,9 +36,12 @@ class TokenCreationForm(forms.ModelForm):
 
     expires_in_days = forms.IntegerField(
         label=_("Expires in (days)"),
-        min_value=1,
+        required=False,
         initial=30,
-        help_text=_("At most ACCOUNTS_TOKEN_MAX_TTL (365 days by default)."),
+        help_text=_(
+            "At most ACCOUNTS_TOKEN_MAX_TTL (365 days by default); empty for never, only "
+            "when there is no maximum."
+        ),
     )
     scopes = forms.MultipleChoiceField(
         choices=SCOPE_CHOICES,
@@ -55,14 +59,28 @@ class TokenCreationForm(forms.ModelForm):
             raise ValidationError(_("This user is inactive: a token would not work."))
         return user
 
-    def clean_expires_in_days(self) -> int:
+    def clean_expires_in_days(self) -> int | None:
         days = self.cleaned_data["expires_in_days"]
-        max_ttl = app_settings.TOKEN_MAX_TTL
-        if max_ttl is not None and timedelta(days=days) > max_ttl:
-            raise ValidationError(
-                _("A token may live at most %(days)d days."), params={"days": max_ttl.days}
-            )
+        # The same rule as the API and the createtoken command.
+        try:
+            self.ttl = lifetimes.personal_ttl(days)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
         return days
+
+    def clean(self):
+        cleaned_data = super().clean()
+        user, limit = cleaned_data.get("user"), app_settings.MAX_TOKENS_PER_USER
+        if user is not None and limit is not None:
+            if Token.objects.filter(user=user).live().count() >= limit:
+                raise ValidationError(
+                    _(
+                        "This user already holds %(limit)d live tokens, the most allowed "
+                        "(ACCOUNTS_MAX_TOKENS_PER_USER). Revoke some first."
+                    ),
+                    params={"limit": limit},
+                )
+        return cleaned_data
 
     def issue(self) -> tuple[Token, str]:
         """Create the token; return the row and the raw token, which is never stored."""
@@ -70,7 +88,7 @@ class TokenCreationForm(forms.ModelForm):
         return Token.objects.issue(
             data["user"],
             name=data["name"],
-            ttl=timedelta(days=data["expires_in_days"]),
+            ttl=self.ttl,
             scopes=data["scopes"],
             kind=Token.Kind.PERSONAL,
         )

@@ -18,9 +18,19 @@ DEFAULTS = {
     # last_used_at is written at most this often per token.
     "TOKEN_LAST_USED_INTERVAL": timedelta(minutes=1),
     "ALLOW_REGISTRATION": True,
+    # Live tokens a user may hold at once; None means no cap.
+    "MAX_TOKENS_PER_USER": 100,
+    # Creating a token with a token older than this needs the password again.
+    "TOKEN_CREATION_REAUTH_AFTER": timedelta(minutes=10),
 }
 
-_DURATIONS = {"TOKEN_TTL", "TOKEN_IDLE_TIMEOUT", "TOKEN_MAX_TTL", "TOKEN_LAST_USED_INTERVAL"}
+_DURATIONS = {
+    "TOKEN_TTL",
+    "TOKEN_IDLE_TIMEOUT",
+    "TOKEN_MAX_TTL",
+    "TOKEN_LAST_USED_INTERVAL",
+    "TOKEN_CREATION_REAUTH_AFTER",
+}
 
 
 def _as_duration(name: str, value: object) -> timedelta | None:

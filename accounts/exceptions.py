@@ -27,3 +27,29 @@ class MalformedAuthorization(exceptions.APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_detail = _("Invalid token header.")
     default_code = "invalid_request"
+
+
+class InsufficientScope(exceptions.PermissionDenied):
+    """A token that lacks the scope this request needs (RFC 6750 section 3.1)."""
+
+    default_detail = _("This token does not have the scope needed for this request.")
+    default_code = "insufficient_scope"
+
+    def __init__(self, scope: str, detail=None, code=None):
+        super().__init__(detail, code)
+        self.scope = scope
+
+
+class TokenLimitReached(Exception):
+    """Raised by Token.objects.issue when the user already holds the most live tokens allowed."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        super().__init__(
+            _(
+                "You already have %(limit)d active tokens, the most allowed. Revoke tokens you "
+                "no longer use (DELETE /api/auth/tokens/<id>/ or POST /api/auth/logout-all/) "
+                "and try again."
+            )
+            % {"limit": limit}
+        )

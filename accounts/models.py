@@ -3,14 +3,15 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.db import models
-from django.db.models import Q
+from django.db import models, transaction
+from django.db.models import ExpressionWrapper, F, Q
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import tokens
 from accounts.conf import app_settings
+from accounts.exceptions import TokenLimitReached
 from accounts.signals import token_issued, token_revoked
 
 DEFAULT_SCOPES = ("read", "write")
@@ -101,6 +102,18 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()
         self.email = type(self).objects.normalize_email(self.email)
 
+    def change_password(
+        self, raw_password: str, *, reason: str, keep: "Token | None" = None
+    ) -> int:
+        """Set a new password and revoke every token but `keep`; return how many were revoked."""
+        with transaction.atomic():
+            self.set_password(raw_password)
+            self.save(update_fields=["password"])
+            others = Token.objects.filter(user=self)
+            if keep is not None:
+                others = others.exclude(pk=keep.pk)
+            return others.revoke(reason)
+
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
@@ -108,19 +121,59 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.first_name
 
 
+def _idle_ended_by(moment: datetime) -> Q:
+    """Tokens idle for their whole idle timeout at `moment` (needs TokenQuerySet aliases).
+
+    Login tokens follow ACCOUNTS_TOKEN_IDLE_TIMEOUT, read now; a personal token
+    has its own `idle_timeout`, or none. As in Token.is_live, idle time counts
+    from the last use, or from creation.
+    """
+    ended = ~Q(kind="login") & Q(_idle_deadline__lte=moment)
+    login_timeout = app_settings.TOKEN_IDLE_TIMEOUT
+    if login_timeout is not None:
+        ended |= Q(kind="login", _last_activity__lte=moment - login_timeout)
+    return ended
+
+
 class TokenQuerySet(models.QuerySet):
+    def _with_activity(self) -> "TokenQuerySet":
+        last_activity = Coalesce("last_used_at", "created_at")
+        return self.alias(
+            _last_activity=last_activity,
+            _idle_deadline=ExpressionWrapper(
+                last_activity + F("idle_timeout"), output_field=models.DateTimeField()
+            ),
+        )
+
     def live(self, now: datetime | None = None) -> "TokenQuerySet":
         """Tokens that would authenticate at `now`: not revoked, expired or idle too long."""
         now = now or timezone.now()
-        live = self.filter(revoked_at__isnull=True).filter(
-            Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+        login_timeout = app_settings.TOKEN_IDLE_TIMEOUT
+        # Spelled positively: a negated comparison with NULL would drop rows without a limit.
+        login_awake = Q() if login_timeout is None else Q(_last_activity__gt=now - login_timeout)
+        personal_awake = Q(idle_timeout__isnull=True) | Q(_idle_deadline__gt=now)
+        return (
+            self._with_activity()
+            .filter(revoked_at__isnull=True)
+            .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+            .filter((Q(kind="login") & login_awake) | (~Q(kind="login") & personal_awake))
         )
-        idle_timeout = app_settings.TOKEN_IDLE_TIMEOUT
-        if idle_timeout is not None:
-            live = live.alias(_last_activity=Coalesce("last_used_at", "created_at")).filter(
-                ~Q(kind=Token.Kind.LOGIN) | Q(_last_activity__gt=now - idle_timeout)
-            )
-        return live
+
+    def expired(self, now: datetime | None = None) -> "TokenQuerySet":
+        """Tokens not revoked that no longer authenticate: past expires_at or idle too long."""
+        now = now or timezone.now()
+        return (
+            self._with_activity()
+            .filter(revoked_at__isnull=True)
+            .filter(Q(expires_at__lte=now) | _idle_ended_by(now))
+        )
+
+    def purgeable(self, older_than: timedelta, now: datetime | None = None) -> "TokenQuerySet":
+        """Revoked or expired tokens whose end lies more than `older_than` before `now`."""
+        cutoff = (now or timezone.now()) - older_than
+        return self._with_activity().filter(
+            Q(revoked_at__lte=cutoff) | Q(expires_at__lte=cutoff) | _idle_ended_by(cutoff)
+        )
 
     def revoke(self, reason: str) -> int:
         """Revoke every token in this queryset that is not revoked yet; return how many."""
@@ -148,24 +201,56 @@ class TokenManager(models.Manager.from_queryset(TokenQuerySet)):
         ttl: timedelta | None | object = _DEFAULT_TTL,
         scopes: list[str] | tuple[str, ...] = DEFAULT_SCOPES,
         kind: str = "login",
+        idle_timeout: timedelta | None = None,
     ) -> tuple["Token", str]:
         """Create a token for `user`; return the row and the raw token, which is never stored."""
         if ttl is self._DEFAULT_TTL:
             ttl = app_settings.TOKEN_TTL
         now = timezone.now()
         raw = tokens.generate()
-        token = self.create(
-            user=user,
-            digest=tokens.digest(raw),
-            prefix=tokens.display_prefix(raw),
-            name=name,
-            kind=kind,
-            scopes=list(scopes),
-            created_at=now,
-            expires_at=None if ttl is None else now + ttl,
-        )
+        with transaction.atomic():
+            self._check_limit(user, now)
+            token = self.create(
+                user=user,
+                digest=tokens.digest(raw),
+                prefix=tokens.display_prefix(raw),
+                name=name,
+                kind=kind,
+                scopes=list(scopes),
+                created_at=now,
+                expires_at=None if ttl is None else now + ttl,
+                idle_timeout=idle_timeout,
+            )
         token_issued.send(sender=Token, token=token, reason="")
         return token, raw
+
+    def _check_limit(self, user: User, now: datetime) -> None:
+        """Raise TokenLimitReached if `user` already holds the most live tokens allowed."""
+        limit = app_settings.MAX_TOKENS_PER_USER
+        if limit is None:
+            return
+        # Lock the user row so that concurrent logins cannot both take the last place.
+        list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+        if self.filter(user=user).live(now).count() >= limit:
+            raise TokenLimitReached(limit)
+
+    def purge(self, older_than: timedelta, batch_size: int = 1000) -> int:
+        """Delete revoked and expired rows that ended over `older_than` ago; return how many.
+
+        Deletes `batch_size` rows per transaction, so that it never holds long locks
+        and can run from cron while the API serves requests.
+        """
+        now = timezone.now()
+        total = 0
+        while True:
+            batch = list(
+                self.purgeable(older_than, now).order_by().values_list("pk", flat=True)[:batch_size]
+            )
+            if not batch:
+                return total
+            with transaction.atomic():
+                _, deleted = self.purgeable(older_than, now).filter(pk__in=batch).delete()
+            total += deleted.get(Token._meta.label, 0)
 
 
 class Token(models.Model):
@@ -195,6 +280,8 @@ class Token(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     expires_at = models.DateTimeField(null=True, blank=True)
+    # Personal tokens only: unused this long, they stop working (login tokens follow the setting).
+    idle_timeout = models.DurationField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.CharField(
         max_length=32, choices=RevokeReason.choices, blank=True, default=""
@@ -215,11 +302,17 @@ class Token(models.Model):
             return False
         if self.expires_at is not None and self.expires_at <= now:
             return False
-        idle_timeout = app_settings.TOKEN_IDLE_TIMEOUT
-        if self.kind == self.Kind.LOGIN and idle_timeout is not None:
+        idle_timeout = self.idle_timeout_in_force()
+        if idle_timeout is not None:
             if (self.last_used_at or self.created_at) + idle_timeout <= now:
                 return False
         return True
+
+    def idle_timeout_in_force(self) -> timedelta | None:
+        """The setting for login tokens; a personal token's own timeout, or None."""
+        if self.kind == self.Kind.LOGIN:
+            return app_settings.TOKEN_IDLE_TIMEOUT
+        return self.idle_timeout
 
     @property
     def state(self) -> str:

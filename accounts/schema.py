@@ -4,11 +4,12 @@
 produce to every operation, so new views are documented without repeating them:
 - 400 when the operation takes a body (field errors) or reads tokens (malformed header);
 - 401 when the view authenticates requests;
-- 403 for unsafe methods on views with session authentication (CSRF);
+- 403 for unsafe methods on views with session authentication (CSRF) or token scopes;
 - 404 when the path has parameters;
 - 429 when the view has throttle classes.
 A view lists anything else with `extend_schema(responses={..., 403: FORBIDDEN})`; the
-OpenApiResponse objects below are the reusable set.
+OpenApiResponse objects below are the reusable set. An error response declared with a
+description only (`OpenApiResponse(description=...)`) gets the standard body for its code.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +21,7 @@ from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 
 from accounts.authentication import TokenAuthentication
+from accounts.permissions import TokenHasScope
 
 
 class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -101,13 +103,17 @@ UNAUTHORIZED = OpenApiResponse(
         _example("Invalid token", "Invalid token."),
     ],
 )
+_INSUFFICIENT_SCOPE = _example(
+    "Insufficient scope", "This token does not have the scope needed for this request."
+)
+_CSRF_FAILURE = _example("CSRF failure", "CSRF Failed: CSRF token missing.")
 FORBIDDEN = OpenApiResponse(
     ErrorSerializer,
-    description=_("Not allowed, e.g. a session-authenticated write without a CSRF token."),
-    examples=[
-        _example("Permission denied", "You do not have permission to perform this action."),
-        _example("CSRF failure", "CSRF Failed: CSRF token missing."),
-    ],
+    description=_(
+        "Not allowed: a read-only token on a write (`WWW-Authenticate` names the missing "
+        "scope), or a session-authenticated write without a CSRF token."
+    ),
+    examples=[_INSUFFICIENT_SCOPE, _CSRF_FAILURE],
 )
 NOT_FOUND = OpenApiResponse(
     ErrorSerializer,
@@ -124,10 +130,11 @@ WWW_AUTHENTICATE = OpenApiParameter(
     "WWW-Authenticate",
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
-    response=[400, 401],
+    response=[400, 401, 403],
     description=_(
         'RFC 6750 challenge: `Bearer realm="api"`, with `error="invalid_token"` when a '
-        'token was rejected or `error="invalid_request"` for a malformed header.'
+        'token was rejected, `error="invalid_request"` for a malformed header, or '
+        '`error="insufficient_scope", scope="write"` when the token lacks a scope.'
     ),
 )
 RETRY_AFTER = OpenApiParameter(
@@ -152,8 +159,18 @@ class AutoSchema(SpectacularAutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
-        for code, response in self._error_responses().items():
-            responses.setdefault(str(code), self._get_response_for_code(response, str(code)))
+        defaults = {str(code): response for code, response in self._error_responses().items()}
+        for code, response in responses.items():
+            # An error declared with a description only keeps it, over the standard body.
+            if code.startswith("4") and "content" not in response:
+                standard = defaults.pop(code, None) or OpenApiResponse(ErrorSerializer)
+                body = self._get_response_for_code(standard, code)
+                responses[code] = {
+                    **body,
+                    "description": response["description"] or body["description"],
+                }
+        for code, response in defaults.items():
+            responses.setdefault(code, self._get_response_for_code(response, code))
         return dict(sorted(responses.items()))
 
     def _authenticators(self) -> tuple[type, ...]:
@@ -174,10 +191,13 @@ class AutoSchema(SpectacularAutoSchema):
             errors[400] = MALFORMED_AUTHORIZATION
         if authenticators:
             errors[401] = UNAUTHORIZED
-        # DRF checks CSRF on unsafe requests that a session authenticated.
-        if self.method in _UNSAFE_METHODS and any(
-            issubclass(cls, SessionAuthentication) for cls in authenticators
-        ):
+        # DRF checks CSRF on unsafe requests that a session authenticated; a token
+        # needs the write scope for them.
+        checks_scope = self._reads_tokens() and any(
+            issubclass(cls, TokenHasScope) for cls in getattr(self.view, "permission_classes", ())
+        )
+        has_session = any(issubclass(cls, SessionAuthentication) for cls in authenticators)
+        if self.method in _UNSAFE_METHODS and (has_session or checks_scope):
             errors[403] = FORBIDDEN
         if "{" in self.path:
             errors[404] = NOT_FOUND

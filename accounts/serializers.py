@@ -85,7 +85,28 @@ class LoginResponseSerializer(serializers.Serializer):
 
 
 class TokenSerializer(serializers.ModelSerializer):
+    """A token as its owner sees it: never the digest, never the raw token."""
+
+    scopes = serializers.ListField(child=serializers.CharField(), read_only=True)
+    current = serializers.SerializerMethodField(
+        help_text=_("Whether this token authenticated the request.")
+    )
+
     class Meta:
         model = Token
-        fields = ["id", "name", "prefix", "scopes", "created_at", "last_used_at", "expires_at"]
+        fields = [
+            "id",
+            "name",
+            "prefix",
+            "scopes",
+            "created_at",
+            "last_used_at",
+            "expires_at",
+            "current",
+        ]
         read_only_fields = fields
+
+    def get_current(self, token: Token) -> bool:
+        request = self.context.get("request")
+        auth = getattr(request, "auth", None)
+        return isinstance(auth, Token) and auth.pk == token.pk

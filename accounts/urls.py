@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from accounts import password_views, token_views, views
 
 app_name = "accounts"
 
@@ -11,4 +11,17 @@ urlpatterns = [
     path("auth/me/", views.MeView.as_view(), name="me"),
     path("auth/logout/", views.LogoutView.as_view(), name="logout"),
     path("auth/logout-all/", views.LogoutAllView.as_view(), name="logout-all"),
+    path("auth/tokens/", token_views.TokenListCreateView.as_view(), name="tokens"),
+    path("auth/tokens/<int:pk>/", token_views.TokenDetailView.as_view(), name="token-detail"),
+    path(
+        "auth/password/change/",
+        password_views.PasswordChangeView.as_view(),
+        name="password-change",
+    ),
+    path("auth/password/reset/", password_views.PasswordResetView.as_view(), name="password-reset"),
+    path(
+        "auth/password/reset/confirm/",
+        password_views.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
 ]

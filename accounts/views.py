@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from accounts.conf import app_settings
 from accounts.models import Token
+from accounts.permissions import TokenHasScope
 from accounts.schema import ErrorSerializer
 from accounts.serializers import (
     LoginResponseSerializer,
@@ -18,6 +19,7 @@ from accounts.serializers import (
     RegisterSerializer,
     UserSerializer,
 )
+from accounts.token_serializers import LogoutAllSerializer
 
 
 def no_store(response: Response) -> Response:
@@ -51,7 +53,7 @@ _EMAIL_AND_PASSWORD = OpenApiExample(
 class ApiRootView(APIView):
     """The endpoints of this API."""
 
-    permission_classes = [permissions.AllowAny]
+    permission_classes = [permissions.AllowAny, TokenHasScope]
 
     def get(self, request, format=None):
         # Imported here: accounts.urls imports this module.
@@ -173,12 +175,20 @@ class LogoutView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@extend_schema(request=None, responses={204: None})
-class LogoutAllView(APIView):
-    """Revoke every token of the authenticated user."""
+class LogoutAllView(generics.GenericAPIView):
+    """Revoke every token of the authenticated user; `keep_current` spares this request's."""
 
+    serializer_class = LogoutAllSerializer
+
+    @extend_schema(responses={204: None})
     def post(self, request):
-        Token.objects.filter(user=request.user).revoke(Token.RevokeReason.LOGOUT_ALL)
-        if not isinstance(request.auth, Token):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        keep_current = serializer.validated_data["keep_current"]
+        tokens = Token.objects.filter(user=request.user)
+        if keep_current and isinstance(request.auth, Token):
+            tokens = tokens.exclude(pk=request.auth.pk)
+        tokens.revoke(Token.RevokeReason.LOGOUT_ALL)
+        if not isinstance(request.auth, Token) and not keep_current:
             session_logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -6,6 +6,7 @@ silently wrong setting.
 """
 
 import os
+from datetime import timedelta
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -63,6 +64,12 @@ def env_int(
     if number < minimum:
         raise ConfigurationError(f"{name} must be at least {minimum}, not {number}.")
     return number
+
+
+def env_seconds(name: str, default_seconds: int | None) -> timedelta | None:
+    """Read a duration in whole seconds (at least 1); "none" (any case) disables the limit."""
+    seconds = env_int(name, default_seconds, minimum=1, allow_none=True)
+    return None if seconds is None else timedelta(seconds=seconds)
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from authsite.env import env_bool, env_int, env_list, env_str
+from authsite.env import ConfigurationError, env_bool, env_int, env_list, env_seconds, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -140,7 +140,11 @@ REST_FRAMEWORK = {
         # For the browsable API; DRF keeps CSRF enforced for session-authenticated writes.
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        # Token scopes (read: safe methods; write: everything) for every view.
+        "accounts.permissions.TokenHasScope",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -181,15 +185,39 @@ if not BROWSABLE_API:
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 
 # App settings (defaults and meaning in accounts/conf.py), read when used.
-ACCOUNTS_TOKEN_TTL = (
-    None
-    if (ttl := env_int("ACCOUNTS_TOKEN_TTL", 30 * 24 * 3600, minimum=1, allow_none=True)) is None
-    else timedelta(seconds=ttl)
-)
+ACCOUNTS_TOKEN_TTL = env_seconds("ACCOUNTS_TOKEN_TTL", 30 * 24 * 3600)
 ACCOUNTS_TOKEN_LAST_USED_INTERVAL = timedelta(
     seconds=env_int("ACCOUNTS_TOKEN_LAST_USED_INTERVAL", 60)
 )
 ACCOUNTS_ALLOW_REGISTRATION = env_bool("ACCOUNTS_ALLOW_REGISTRATION", default=True)
+
+# Token lifecycle: durations in seconds, "none" to disable (see accounts/conf.py).
+ACCOUNTS_TOKEN_IDLE_TIMEOUT = env_seconds("ACCOUNTS_TOKEN_IDLE_TIMEOUT", 7 * 24 * 3600)
+ACCOUNTS_TOKEN_MAX_TTL = env_seconds("ACCOUNTS_TOKEN_MAX_TTL", 365 * 24 * 3600)
+ACCOUNTS_MAX_TOKENS_PER_USER = env_int(
+    "ACCOUNTS_MAX_TOKENS_PER_USER", 100, minimum=1, allow_none=True
+)
+
+# Email, for password reset: printed to the console unless DJANGO_EMAIL_HOST names an SMTP server.
+if _email_host := env_str("DJANGO_EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _email_host
+    EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 587, minimum=1)
+    EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", default=True)
+    EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_USE_SSL", default=False)
+    if EMAIL_USE_TLS and EMAIL_USE_SSL:
+        raise ConfigurationError(
+            "DJANGO_EMAIL_USE_TLS and DJANGO_EMAIL_USE_SSL cannot both be on; "
+            "turn DJANGO_EMAIL_USE_TLS off to use SSL."
+        )
+    EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 10, minimum=1)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "authsite <noreply@localhost>")
+# Password reset codes are valid this many seconds (and for one use).
+PASSWORD_RESET_TIMEOUT = env_int("DJANGO_PASSWORD_RESET_TIMEOUT", 3600, minimum=60)
 
 LOGGING = {
     "version": 1,

@@ -225,6 +225,7 @@ def test_admin_issues_a_token_shown_once_in_a_message(staff_client, user, api_cl
     [
         ({"expires_in_days": "366"}, "expires_in_days", "at most 365 days"),
         ({"expires_in_days": "0"}, "expires_in_days", "greater than or equal to 1"),
+        ({"expires_in_days": ""}, "expires_in_days", "must expire within 365 days"),
         ({"scopes": []}, "scopes", "This field is required."),
         ({"scopes": ["admin"]}, "scopes", "Select a valid choice."),
     ],
@@ -250,6 +251,20 @@ def test_admin_token_max_lifetime_is_read_when_used(staff_client, user, settings
     settings.ACCOUNTS_TOKEN_MAX_TTL = timedelta(days=3)
     response = _create_token(staff_client, user, expires_in_days="4")
     assert "at most 3 days" in response.context["adminform"].form.errors["expires_in_days"][0]
+    settings.ACCOUNTS_TOKEN_MAX_TTL = None
+    response = _create_token(staff_client, user, expires_in_days="")
+    assert response.status_code == 302
+    assert Token.objects.get().expires_at is None
+
+
+def test_admin_token_form_respects_the_token_cap(staff_client, user, settings):
+    settings.ACCOUNTS_MAX_TOKENS_PER_USER = 2
+    Token.objects.issue(user)
+    Token.objects.issue(user)
+    response = _create_token(staff_client, user)
+    assert response.status_code == 200
+    assert "already holds 2 live tokens" in str(response.context["adminform"].form.errors)
+    assert Token.objects.count() == 2
 
 
 def test_only_a_superuser_issues_tokens_for_staff(client, user, admin_user):

@@ -94,3 +94,31 @@ def test_schema_and_docs_pages_are_served(client, db):
         assert asset in page.content
         # Everything comes from the project: the docs work without internet access.
         assert b"https://" not in page.content and b"http://" not in page.content, url
+
+
+def test_scope_and_not_found_errors_are_documented(schema):
+    create = schema["paths"]["/api/auth/tokens/"]["post"]["responses"]
+    examples = create["403"]["content"]["application/json"]["examples"]
+    assert {"InsufficientScope", "TokenLimitReached"} <= set(examples)
+    assert "insufficient_scope" in create["403"]["headers"]["WWW-Authenticate"]["description"]
+    delete = schema["paths"]["/api/auth/tokens/{id}/"]["delete"]["responses"]
+    assert delete["404"]["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
+
+
+def test_error_declared_by_description_only_gets_the_standard_body():
+    from django.urls import path
+    from drf_spectacular.utils import OpenApiResponse, extend_schema
+    from rest_framework.views import APIView
+
+    class GoneView(APIView):
+        @extend_schema(responses={204: None, 404: OpenApiResponse(description="Gone.")})
+        def delete(self, request, pk):
+            raise NotImplementedError
+
+    schema = SchemaGenerator(patterns=[path("things/<int:pk>/", GoneView.as_view())]).get_schema(
+        request=None, public=True
+    )
+    not_found = schema["paths"]["/things/{id}/"]["delete"]["responses"]["404"]
+    assert not_found["description"] == "Gone."
+    assert not_found["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
+    assert not_found["content"]["application/json"]["examples"]

@@ -89,3 +89,78 @@ def test_production_settings_are_https_only():
         timeout=60,
     )
     assert result.stdout.split() == ["False", "0", "False", "False", "False"]
+
+
+def _settings_in_subprocess(env: dict, expression: str) -> subprocess.CompletedProcess:
+    base = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "authsite.settings"}
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {expression}"],
+        env={**base, "DJANGO_DEBUG": "1", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+LIFECYCLE = (
+    "from django.conf import settings as s; "
+    "print(s.ACCOUNTS_TOKEN_IDLE_TIMEOUT, s.ACCOUNTS_TOKEN_MAX_TTL, s.ACCOUNTS_MAX_TOKENS_PER_USER)"
+)
+
+
+def test_token_lifecycle_settings_from_the_environment():
+    result = _settings_in_subprocess({}, LIFECYCLE)
+    assert result.stdout.split() == ["7", "days,", "0:00:00", "365", "days,", "0:00:00", "100"]
+    result = _settings_in_subprocess(
+        {
+            "ACCOUNTS_TOKEN_IDLE_TIMEOUT": "none",
+            "ACCOUNTS_TOKEN_MAX_TTL": "86400",
+            "ACCOUNTS_MAX_TOKENS_PER_USER": "None",
+        },
+        LIFECYCLE,
+    )
+    assert result.stdout.split() == ["None", "1", "day,", "0:00:00", "None"]
+    result = _settings_in_subprocess({"ACCOUNTS_TOKEN_IDLE_TIMEOUT": "0"}, LIFECYCLE)
+    assert result.returncode != 0
+    assert "ACCOUNTS_TOKEN_IDLE_TIMEOUT must be at least 1, not 0." in result.stderr
+    result = _settings_in_subprocess({"ACCOUNTS_MAX_TOKENS_PER_USER": "lots"}, LIFECYCLE)
+    assert "ACCOUNTS_MAX_TOKENS_PER_USER must be a whole number, not 'lots'." in result.stderr
+
+
+EMAIL = (
+    "from django.conf import settings as s; "
+    "print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_USE_TLS, "
+    "s.DEFAULT_FROM_EMAIL, s.PASSWORD_RESET_TIMEOUT)"
+)
+
+
+def test_email_is_console_by_default_and_smtp_from_the_environment():
+    result = _settings_in_subprocess({}, EMAIL)
+    assert result.stdout.split()[0] == "django.core.mail.backends.console.EmailBackend"
+    assert result.stdout.split()[-1] == "3600"
+    result = _settings_in_subprocess(
+        {
+            "DJANGO_EMAIL_HOST": "smtp.example.com",
+            "DJANGO_EMAIL_PORT": "2525",
+            "DJANGO_EMAIL_HOST_USER": "mailer",
+            "DJANGO_EMAIL_HOST_PASSWORD": "s3cret",
+            "DJANGO_EMAIL_USE_TLS": "yes",
+            "DJANGO_DEFAULT_FROM_EMAIL": "accounts@example.com",
+            "DJANGO_PASSWORD_RESET_TIMEOUT": "900",
+        },
+        EMAIL,
+    )
+    assert result.stdout.split() == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "smtp.example.com",
+        "2525",
+        "mailer",
+        "True",
+        "accounts@example.com",
+        "900",
+    ]
+    result = _settings_in_subprocess(
+        {"DJANGO_EMAIL_HOST": "smtp.example.com", "DJANGO_EMAIL_USE_SSL": "on"}, EMAIL
+    )
+    assert result.returncode != 0
+    assert "DJANGO_EMAIL_USE_TLS and DJANGO_EMAIL_USE_SSL cannot both be on" in result.stderr

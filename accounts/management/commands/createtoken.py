@@ -1,0 +1,74 @@
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts import lifetimes
+from accounts.exceptions import TokenLimitReached
+from accounts.management.commands._options import get_user, when, whole_number
+from accounts.models import Token
+from accounts.permissions import SCOPES
+
+
+class Command(BaseCommand):
+    help = (
+        "Create a personal access token for a user. The raw token is printed once, alone on "
+        "standard output; details go to standard error."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("email", help="the user's email address")
+        parser.add_argument("--name", default="createtoken", help="a label for the token")
+        parser.add_argument(
+            "--expires-in-days",
+            type=whole_number(1),
+            help="days until it expires (default ACCOUNTS_TOKEN_TTL, max ACCOUNTS_TOKEN_MAX_TTL)",
+        )
+        parser.add_argument(
+            "--idle-timeout-days",
+            type=whole_number(1),
+            help="stop working after this many days without use (default: never)",
+        )
+        parser.add_argument(
+            "--scope",
+            action="append",
+            choices=SCOPES,
+            dest="scopes",
+            help="repeat for several; default: read and write",
+        )
+
+    def handle(self, *args, email, name, expires_in_days, idle_timeout_days, scopes, **options):
+        user = get_user(email)
+        if not user.is_active:
+            raise CommandError(f"The user {user.email!r} is inactive.")
+        if len(name) > 100:
+            raise CommandError("--name must be at most 100 characters.")
+        try:
+            if expires_in_days is None:
+                ttl = lifetimes.default_personal_ttl()
+            else:
+                ttl = lifetimes.personal_ttl(expires_in_days)
+        except ValueError as error:
+            raise CommandError(f"--expires-in-days: {error}") from None
+        if idle_timeout_days is not None and idle_timeout_days > lifetimes.ABSOLUTE_MAX_DAYS:
+            raise CommandError(
+                f"--idle-timeout-days must be at most {lifetimes.ABSOLUTE_MAX_DAYS}."
+            )
+        idle_timeout = None if idle_timeout_days is None else timedelta(days=idle_timeout_days)
+        chosen = [scope for scope in SCOPES if scope in (scopes or SCOPES)]
+        try:
+            token, raw = Token.objects.issue(
+                user,
+                name=name,
+                ttl=ttl,
+                scopes=chosen,
+                kind=Token.Kind.PERSONAL,
+                idle_timeout=idle_timeout,
+            )
+        except TokenLimitReached as error:
+            raise CommandError(str(error)) from None
+        self.stdout.write(raw)
+        self.stderr.write(
+            f"Created token {token.prefix} ({token.name}) for {user.email}: "
+            f"scopes {', '.join(chosen)}, expires {when(token.expires_at)}. "
+            "It is not shown again."
+        )

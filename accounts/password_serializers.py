@@ -1,0 +1,56 @@
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from accounts.password_reset import user_from_code
+from accounts.serializers import _password_field
+
+
+def _validate_new_password(password: str, user) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except DjangoValidationError as error:
+        raise serializers.ValidationError({"new_password": list(error.messages)}) from None
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    current_password = serializers.CharField(**_password_field)
+    new_password = serializers.CharField(**_password_field)
+
+    def validate_current_password(self, value: str) -> str:
+        # check_password runs the hasher and upgrades an old hash on success.
+        if not self.context["request"].user.check_password(value):
+            raise serializers.ValidationError(_("Your current password is incorrect."))
+        return value
+
+    def validate(self, attrs):
+        _validate_new_password(attrs["new_password"], self.context["request"].user)
+        return attrs
+
+
+class PasswordResetSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetAcceptedSerializer(serializers.Serializer):
+    detail = serializers.CharField(read_only=True)
+
+
+class PasswordResetConfirmSerializer(serializers.Serializer):
+    uid = serializers.CharField(max_length=64)
+    token = serializers.CharField(max_length=128)
+    new_password = serializers.CharField(**_password_field)
+
+    default_error_messages = {
+        "invalid_code": _("This password reset code is invalid, expired or already used."),
+    }
+
+    def validate(self, attrs):
+        # One message for a bad uid, a bad token, a used code and an expired one.
+        user = user_from_code(attrs["uid"], attrs["token"])
+        if user is None:
+            raise serializers.ValidationError({"token": [self.error_messages["invalid_code"]]})
+        _validate_new_password(attrs["new_password"], user)
+        attrs["user"] = user
+        return attrs

@@ -1,0 +1,116 @@
+"""Password change (signed in) and reset by email (signed out)."""
+
+from django.contrib.auth import update_session_auth_hash
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import generics, permissions, status
+from rest_framework.response import Response
+
+from accounts.models import Token
+from accounts.password_reset import send_reset_email
+from accounts.password_serializers import (
+    PasswordChangeSerializer,
+    PasswordResetAcceptedSerializer,
+    PasswordResetConfirmSerializer,
+    PasswordResetSerializer,
+)
+from accounts.permissions import TokenHasScope
+from accounts.schema import ValidationErrorSerializer
+
+RESET_ACCEPTED = _(
+    "If an account with this email exists, a password reset code has been sent to it."
+)
+
+
+class PasswordChangeView(generics.GenericAPIView):
+    """Change the password; every other token of the user is revoked, this one is kept."""
+
+    serializer_class = PasswordChangeSerializer
+
+    @extend_schema(
+        responses={
+            204: None,
+            400: OpenApiResponse(
+                ValidationErrorSerializer,
+                description="Wrong current password, or a new one the validators refuse.",
+                examples=[
+                    OpenApiExample(
+                        "Wrong current password",
+                        value={"non_field_errors": ["Your current password is incorrect."]},
+                    ),
+                    OpenApiExample(
+                        "Weak new password",
+                        value={"new_password": ["This password is too common."]},
+                    ),
+                ],
+            ),
+        }
+    )
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        current = request.auth if isinstance(request.auth, Token) else None
+        request.user.change_password(
+            serializer.validated_data["new_password"],
+            reason=Token.RevokeReason.PASSWORD_CHANGE,
+            keep=current,
+        )
+        if current is None:
+            # Keep the browser session that made the change; other sessions end.
+            update_session_auth_hash(request._request, request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordResetView(generics.GenericAPIView):
+    """Email a single-use reset code; the response is the same whether the account exists."""
+
+    # No authentication: a stray session cookie must not turn this into a CSRF failure.
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny, TokenHasScope]
+    serializer_class = PasswordResetSerializer
+
+    @extend_schema(responses={202: PasswordResetAcceptedSerializer})
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        send_reset_email(serializer.validated_data["email"], request)
+        return Response({"detail": RESET_ACCEPTED}, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(generics.GenericAPIView):
+    """Set a new password with an emailed code; every token of the user is revoked."""
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny, TokenHasScope]
+    serializer_class = PasswordResetConfirmSerializer
+
+    @extend_schema(
+        responses={
+            204: None,
+            400: OpenApiResponse(
+                ValidationErrorSerializer,
+                description="A bad, used or expired code, or a new password the validators refuse.",
+                examples=[
+                    OpenApiExample(
+                        "Bad code",
+                        value={
+                            "non_field_errors": [
+                                "This password reset code is invalid, expired or already used."
+                            ]
+                        },
+                    ),
+                    OpenApiExample(
+                        "Weak new password",
+                        value={"new_password": ["This password is too common."]},
+                    ),
+                ],
+            ),
+        }
+    )
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        serializer.validated_data["user"].change_password(
+            serializer.validated_data["new_password"], reason=Token.RevokeReason.PASSWORD_RESET
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)

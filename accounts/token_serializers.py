@@ -1,0 +1,110 @@
+from datetime import timedelta
+
+from django.contrib.auth.signals import user_login_failed
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from accounts import lifetimes
+from accounts.conf import app_settings
+from accounts.models import Token
+from accounts.permissions import SCOPES
+from accounts.serializers import TokenSerializer, _password_field
+
+
+def needs_reauthentication(request) -> bool:
+    """Whether minting a token needs the password again.
+
+    A token older than the window (10 minutes by default) might be stolen, and
+    must not be able to mint long-lived siblings; a browser session's age is not
+    tracked, so it always needs the password.
+    """
+    token = request.auth
+    if not isinstance(token, Token):
+        return True
+    return token.created_at < timezone.now() - app_settings.TOKEN_CREATION_REAUTH_AFTER
+
+
+class TokenCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    expires_in_days = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "Days until the token expires, at most ACCOUNTS_TOKEN_MAX_TTL (365 days by default). "
+            "Omitted: ACCOUNTS_TOKEN_TTL (30 days). null: never, only when there is no maximum."
+        ),
+    )
+    idle_timeout_days = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=lifetimes.ABSOLUTE_MAX_DAYS,
+        help_text=_("Revoke automatically after this many days without use. Omitted: never."),
+    )
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=SCOPES),
+        allow_empty=False,
+        required=False,
+        help_text=_('"read" (safe methods only) and/or "write" (everything).'),
+    )
+    password = serializers.CharField(
+        **_password_field,
+        required=False,
+        help_text=_("Your password; required when the request's token is over 10 minutes old."),
+    )
+
+    default_error_messages = {
+        "password_required": _("Enter your password again to create a token."),
+        "wrong_password": _("Your password is incorrect."),
+    }
+
+    def validate_expires_in_days(self, value: int | None) -> int | None:
+        try:
+            lifetimes.personal_ttl(value)
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from None
+        return value
+
+    def validate_scopes(self, value: list[str]) -> list[str]:
+        return [scope for scope in SCOPES if scope in value]
+
+    def validate(self, attrs):
+        request = self.context["request"]
+        password = attrs.pop("password", None)
+        if password is not None:
+            # A password that is sent is always checked, fresh token or not.
+            if not request.user.check_password(password):
+                # Lets lockout and monitoring hooks count guesses made through this endpoint.
+                user_login_failed.send(
+                    sender=__name__, credentials={"email": request.user.email}, request=request
+                )
+                raise serializers.ValidationError(
+                    {"password": [self.error_messages["wrong_password"]]}
+                )
+        elif needs_reauthentication(request):
+            raise serializers.ValidationError(
+                {"password": [self.error_messages["password_required"]]}
+            )
+        if "idle_timeout_days" in attrs:
+            attrs["idle_timeout"] = timedelta(days=attrs.pop("idle_timeout_days"))
+        if "expires_in_days" in attrs:
+            attrs["ttl"] = lifetimes.personal_ttl(attrs.pop("expires_in_days"))
+        else:
+            attrs["ttl"] = lifetimes.default_personal_ttl()
+        return attrs
+
+
+class TokenCreatedSerializer(TokenSerializer):
+    """The response to token creation: the raw token, shown this once."""
+
+    token = serializers.CharField(read_only=True)
+
+    class Meta(TokenSerializer.Meta):
+        fields = ["token", *TokenSerializer.Meta.fields]
+        read_only_fields = fields
+
+
+class LogoutAllSerializer(serializers.Serializer):
+    keep_current = serializers.BooleanField(
+        default=False, help_text=_("Keep the token of this request (log out other devices).")
+    )

@@ -1,0 +1,115 @@
+"""Self-service for a user's own tokens: list, create (personal access tokens), revoke."""
+
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from accounts.models import Token
+from accounts.schema import ErrorSerializer, ValidationErrorSerializer
+from accounts.serializers import TokenSerializer
+from accounts.token_serializers import TokenCreatedSerializer, TokenCreateSerializer
+from accounts.views import no_store
+
+
+class TokenListCreateView(generics.GenericAPIView):
+    """List the caller's live tokens, or create a named personal access token."""
+
+    serializer_class = TokenSerializer
+    pagination_class = None  # at most ACCOUNTS_MAX_TOKENS_PER_USER rows
+
+    def get_queryset(self):
+        return Token.objects.filter(user=self.request.user).live()
+
+    def get_serializer_class(self):
+        # The browsable API's form shows the fields a POST accepts.
+        return TokenCreateSerializer if self.request.method == "POST" else TokenSerializer
+
+    @extend_schema(responses=TokenSerializer(many=True))
+    def get(self, request):
+        serializer = self.get_serializer(self.get_queryset(), many=True)
+        return Response(serializer.data)
+
+    @extend_schema(
+        request=TokenCreateSerializer,
+        responses={
+            201: TokenCreatedSerializer,
+            400: OpenApiResponse(
+                ValidationErrorSerializer,
+                description="A bad field, or the password missing or wrong.",
+                examples=[
+                    OpenApiExample(
+                        "Password needed",
+                        value={"password": ["Enter your password again to create a token."]},
+                    ),
+                    OpenApiExample(
+                        "Lifetime too long",
+                        value={"expires_in_days": ["Tokens can live at most 365 days."]},
+                    ),
+                ],
+            ),
+            403: OpenApiResponse(
+                ErrorSerializer,
+                description="Token limit reached, a read-only token, or a session without CSRF.",
+                examples=[
+                    OpenApiExample(
+                        "Token limit reached",
+                        value={
+                            "detail": "You already have 100 active tokens, the most allowed. "
+                            "Revoke tokens you no longer use (DELETE /api/auth/tokens/<id>/ "
+                            "or POST /api/auth/logout-all/) and try again."
+                        },
+                    ),
+                    OpenApiExample(
+                        "Insufficient scope",
+                        value={
+                            "detail": "This token does not have the scope needed for this request."
+                        },
+                    ),
+                ],
+            ),
+        },
+    )
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token, raw = Token.objects.issue(
+            request.user, kind=Token.Kind.PERSONAL, **serializer.validated_data
+        )
+        shown = TokenSerializer(token, context=self.get_serializer_context())
+        body = {"token": raw, **shown.data}
+        return no_store(Response(body, status=status.HTTP_201_CREATED))
+
+
+class TokenDetailView(generics.DestroyAPIView):
+    """Revoke one of the caller's tokens; another user's token id is a 404."""
+
+    serializer_class = TokenSerializer
+
+    def get_queryset(self):
+        # Only the caller's own tokens: any other id is "not found", never "forbidden".
+        return Token.objects.filter(user=self.request.user).live()
+
+    @extend_schema(
+        responses={
+            204: None,
+            404: OpenApiResponse(
+                ErrorSerializer,
+                description="No such live token of yours (another user's id is a 404 too).",
+                examples=[OpenApiExample("No such token", value={"detail": "No such token."})],
+            ),
+        }
+    )
+    def delete(self, request, *args, **kwargs):
+        return super().delete(request, *args, **kwargs)
+
+    def get_object(self) -> Token:
+        try:
+            return super().get_object()
+        except Http404:
+            raise NotFound(_("No such token.")) from None
+
+    def perform_destroy(self, instance: Token) -> None:
+        instance.revoke(Token.RevokeReason.USER_REQUEST)
