@@ -5,3 +5,7 @@ class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Accounts"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Registers the OpenAPI extensions (bearer scheme, error bodies) with drf-spectacular.
+        from accounts import schema  # noqa: F401
