@@ -83,3 +83,30 @@ def test_browsable_api_is_on_by_default():
 def test_browsable_api_can_be_switched_off():
     # JSON only, even for a browser asking for HTML, and no session login pages.
     assert _request_with_browsable_api("0") == {"type": "application/json", "login": 404}
+
+
+def test_token_form_posts_with_empty_optional_boxes_and_chosen_scopes(user, password):
+    """The browsable API's HTML form: empty day boxes mean "omitted", scopes a multi-select."""
+    from accounts.models import Token
+
+    client = Client()
+    client.force_login(user)
+    page = client.get("/api/auth/tokens/", HTTP_ACCEPT="text/html")
+    assert b"Lists are not currently supported" not in page.content
+    assert b"<select multiple" in page.content and b'name="scopes"' in page.content
+    response = client.post(
+        "/api/auth/tokens/",
+        {
+            "name": "from the form",
+            "expires_in_days": "",
+            "idle_timeout_days": "",
+            "scopes": ["read"],
+            "password": password,
+        },
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 201, response.content
+    token = Token.objects.get(pk=response.json()["id"])
+    assert token.scopes == ["read"]
+    assert token.idle_timeout is None
+    assert (token.expires_at - token.created_at).days == 30
