@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format superuser bench clean
+.PHONY: run test lint format superuser bench schema clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ superuser: $(VENV)/.runtime
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+## Regenerate the committed OpenAPI document (CI fails when it is stale).
+schema: $(VENV)/.runtime
+	DJANGO_DEBUG=1 $(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
 
 ## Print authentication and hashing costs against baselines measured in the same run.
 bench: $(VENV)/.runtime

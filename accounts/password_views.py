@@ -2,7 +2,7 @@
 
 from django.contrib.auth import update_session_auth_hash
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 
@@ -15,6 +15,7 @@ from accounts.password_serializers import (
     PasswordResetSerializer,
 )
 from accounts.permissions import TokenHasScope
+from accounts.schema import ValidationErrorSerializer
 from accounts.security_log import email_hash, event
 from accounts.throttling import PasswordResetRateThrottle
 
@@ -28,7 +29,25 @@ class PasswordChangeView(generics.GenericAPIView):
 
     serializer_class = PasswordChangeSerializer
 
-    @extend_schema(responses={204: None, 400: OpenApiResponse(description="Wrong or weak.")})
+    @extend_schema(
+        responses={
+            204: None,
+            400: OpenApiResponse(
+                ValidationErrorSerializer,
+                description="Wrong current password, or a new one the validators refuse.",
+                examples=[
+                    OpenApiExample(
+                        "Wrong current password",
+                        value={"non_field_errors": ["Your current password is incorrect."]},
+                    ),
+                    OpenApiExample(
+                        "Weak new password",
+                        value={"new_password": ["This password is too common."]},
+                    ),
+                ],
+            ),
+        }
+    )
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -76,7 +95,29 @@ class PasswordResetConfirmView(generics.GenericAPIView):
     throttle_classes = [PasswordResetRateThrottle]
     serializer_class = PasswordResetConfirmSerializer
 
-    @extend_schema(responses={204: None, 400: OpenApiResponse(description="Bad code or weak.")})
+    @extend_schema(
+        responses={
+            204: None,
+            400: OpenApiResponse(
+                ValidationErrorSerializer,
+                description="A bad, used or expired code, or a new password the validators refuse.",
+                examples=[
+                    OpenApiExample(
+                        "Bad code",
+                        value={
+                            "non_field_errors": [
+                                "This password reset code is invalid, expired or already used."
+                            ]
+                        },
+                    ),
+                    OpenApiExample(
+                        "Weak new password",
+                        value={"new_password": ["This password is too common."]},
+                    ),
+                ],
+            ),
+        }
+    )
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -3,6 +3,8 @@ from datetime import timedelta
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.fields import empty
+from rest_framework.utils import html
 
 from accounts import lifetimes, lockout
 from accounts.conf import app_settings
@@ -24,9 +26,18 @@ def needs_reauthentication(request) -> bool:
     return token.created_at < timezone.now() - app_settings.TOKEN_CREATION_REAUTH_AFTER
 
 
+class _OptionalDaysField(serializers.IntegerField):
+    """An integer where JSON null means "never", but an empty HTML form box means "omitted"."""
+
+    def get_value(self, dictionary):
+        if html.is_html_input(dictionary) and dictionary.get(self.field_name) == "":
+            return empty
+        return super().get_value(dictionary)
+
+
 class TokenCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
-    expires_in_days = serializers.IntegerField(
+    expires_in_days = _OptionalDaysField(
         required=False,
         allow_null=True,
         help_text=_(
@@ -34,14 +45,15 @@ class TokenCreateSerializer(serializers.Serializer):
             "Omitted: ACCOUNTS_TOKEN_TTL (30 days). null: never, only when there is no maximum."
         ),
     )
-    idle_timeout_days = serializers.IntegerField(
+    idle_timeout_days = _OptionalDaysField(
         required=False,
         min_value=1,
         max_value=lifetimes.ABSOLUTE_MAX_DAYS,
         help_text=_("Revoke automatically after this many days without use. Omitted: never."),
     )
-    scopes = serializers.ListField(
-        child=serializers.ChoiceField(choices=SCOPES),
+    # A list in JSON; a multiple choice in the browsable API's HTML form.
+    scopes = serializers.MultipleChoiceField(
+        choices=SCOPES,
         allow_empty=False,
         required=False,
         help_text=_('"read" (safe methods only) and/or "write" (everything).'),
@@ -49,7 +61,10 @@ class TokenCreateSerializer(serializers.Serializer):
     password = serializers.CharField(
         **_password_field,
         required=False,
-        help_text=_("Your password; required when the request's token is over 10 minutes old."),
+        help_text=_(
+            "Your password; required from a browser session and when the request's token "
+            "is over 10 minutes old."
+        ),
     )
 
     default_error_messages = {
@@ -64,7 +79,7 @@ class TokenCreateSerializer(serializers.Serializer):
             raise serializers.ValidationError(str(error)) from None
         return value
 
-    def validate_scopes(self, value: list[str]) -> list[str]:
+    def validate_scopes(self, value: set[str]) -> list[str]:
         return [scope for scope in SCOPES if scope in value]
 
     def validate(self, attrs):

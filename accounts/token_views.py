@@ -2,12 +2,13 @@
 
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from accounts.models import Token
+from accounts.schema import ErrorSerializer, ValidationErrorSerializer
 from accounts.serializers import TokenSerializer
 from accounts.token_serializers import TokenCreatedSerializer, TokenCreateSerializer
 from accounts.views import no_store
@@ -35,8 +36,40 @@ class TokenListCreateView(generics.GenericAPIView):
         request=TokenCreateSerializer,
         responses={
             201: TokenCreatedSerializer,
-            400: OpenApiResponse(description="Bad field, or the password missing or wrong."),
-            403: OpenApiResponse(description="Token limit reached, or a read-only token."),
+            400: OpenApiResponse(
+                ValidationErrorSerializer,
+                description="A bad field, or the password missing or wrong.",
+                examples=[
+                    OpenApiExample(
+                        "Password needed",
+                        value={"password": ["Enter your password again to create a token."]},
+                    ),
+                    OpenApiExample(
+                        "Lifetime too long",
+                        value={"expires_in_days": ["Tokens can live at most 365 days."]},
+                    ),
+                ],
+            ),
+            403: OpenApiResponse(
+                ErrorSerializer,
+                description="Token limit reached, a read-only token, or a session without CSRF.",
+                examples=[
+                    OpenApiExample(
+                        "Token limit reached",
+                        value={
+                            "detail": "You already have 100 active tokens, the most allowed. "
+                            "Revoke tokens you no longer use (DELETE /api/auth/tokens/<id>/ "
+                            "or POST /api/auth/logout-all/) and try again."
+                        },
+                    ),
+                    OpenApiExample(
+                        "Insufficient scope",
+                        value={
+                            "detail": "This token does not have the scope needed for this request."
+                        },
+                    ),
+                ],
+            ),
         },
     )
     def post(self, request):
@@ -59,7 +92,16 @@ class TokenDetailView(generics.DestroyAPIView):
         # Only the caller's own tokens: any other id is "not found", never "forbidden".
         return Token.objects.filter(user=self.request.user).live()
 
-    @extend_schema(responses={204: None, 404: OpenApiResponse(description="No such token.")})
+    @extend_schema(
+        responses={
+            204: None,
+            404: OpenApiResponse(
+                ErrorSerializer,
+                description="No such live token of yours (another user's id is a 404 too).",
+                examples=[OpenApiExample("No such token", value={"detail": "No such token."})],
+            ),
+        }
+    )
     def delete(self, request, *args, **kwargs):
         return super().delete(request, *args, **kwargs)
 

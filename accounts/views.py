@@ -1,7 +1,7 @@
 from django.contrib.auth import logout as session_logout
 from django.contrib.auth.signals import user_logged_in
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -11,7 +11,9 @@ from rest_framework.views import APIView
 from accounts.conf import app_settings
 from accounts.models import Token
 from accounts.permissions import TokenHasScope
+from accounts.schema import ErrorSerializer
 from accounts.serializers import (
+    LoginResponseSerializer,
     LoginSerializer,
     PublicUserSerializer,
     RegisterSerializer,
@@ -28,19 +30,59 @@ def no_store(response: Response) -> Response:
     return response
 
 
+_API_ROOT = OpenApiResponse(
+    {"type": "object", "additionalProperties": {"type": "string", "format": "uri"}},
+    description=_("Each endpoint's name and URL."),
+    examples=[
+        OpenApiExample(
+            "Endpoints",
+            value={
+                "login": "http://127.0.0.1:8000/api/auth/login/",
+                "me": "http://127.0.0.1:8000/api/auth/me/",
+            },
+        )
+    ],
+)
+_EMAIL_AND_PASSWORD = OpenApiExample(
+    "Email and password",
+    value={"email": "ada@example.com", "password": "correct horse battery staple"},
+    request_only=True,
+)
+
+
+@extend_schema(tags=["api"], responses={200: _API_ROOT})
 class ApiRootView(APIView):
     """The endpoints of this API."""
 
     permission_classes = [permissions.AllowAny, TokenHasScope]
 
     def get(self, request, format=None):
-        names = ["register", "login", "me", "logout", "logout-all"]
-        names += ["tokens", "password-change", "password-reset", "password-reset-confirm"]
+        # Imported here: accounts.urls imports this module.
+        from accounts.urls import urlpatterns
+
+        # Every endpoint whose URL needs no argument, so new ones are listed without edits.
+        names = [p.name for p in urlpatterns if p.name != "root" and not p.pattern.converters]
         return Response(
             {name: reverse(f"accounts:{name}", request=request, format=format) for name in names}
         )
 
 
+_REGISTRATION_CLOSED = OpenApiResponse(
+    ErrorSerializer,
+    description=_("Registration is switched off (`ACCOUNTS_ALLOW_REGISTRATION`)."),
+    examples=[OpenApiExample("Registration closed", value={"detail": "Registration is closed."})],
+)
+
+
+@extend_schema(
+    responses={201: PublicUserSerializer, 403: _REGISTRATION_CLOSED},
+    examples=[
+        _EMAIL_AND_PASSWORD,
+        OpenApiExample(
+            "Registered", value={"id": 1, "email": "ada@example.com"}, response_only=True
+        ),
+    ],
+)
 class RegisterView(generics.GenericAPIView):
     """Create an account with an email and a password."""
 
@@ -59,6 +101,36 @@ class RegisterView(generics.GenericAPIView):
         return Response(PublicUserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(
+    responses={200: LoginResponseSerializer},
+    examples=[
+        OpenApiExample(
+            "Email, password and a name for the token",
+            value={
+                "email": "ada@example.com",
+                "password": "correct horse battery staple",
+                "name": "CLI on laptop",
+            },
+            request_only=True,
+        ),
+        OpenApiExample(
+            "Logged in",
+            value={
+                "token": "ast_5jL7yDPfGfpN0R1ZWTDiGWsBzyUYgPNAgYr46pxrLXAAWO7RY",
+                "token_type": "Bearer",
+                "expires_at": "2026-12-27T09:30:00Z",
+                "user": {"id": 1, "email": "ada@example.com"},
+            },
+            response_only=True,
+        ),
+        OpenApiExample(
+            "Wrong email or password",
+            value={"non_field_errors": ["Unable to log in with provided credentials."]},
+            response_only=True,
+            status_codes=[400],
+        ),
+    ],
+)
 class LoginView(generics.GenericAPIView):
     """Exchange an email and a password for a new token, shown only in this response."""
 
@@ -94,6 +166,7 @@ class MeView(generics.RetrieveUpdateAPIView):
         return self.request.user
 
 
+@extend_schema(request=None, responses={204: None})
 class LogoutView(APIView):
     """Revoke the token that authenticated this request (or end the browser session)."""
 

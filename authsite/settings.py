@@ -179,7 +179,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "EXCEPTION_HANDLER": "accounts.handlers.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, plus the error responses each view can produce (accounts/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "accounts.schema.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
@@ -188,11 +189,24 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Email and password login that mints opaque bearer tokens.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Separate request and response components, so read-only fields are never "required" input.
+    "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI and ReDoc assets come from the project, so docs work offline.
     "SWAGGER_UI_DIST": "SIDECAR",
+    # No call to the online validator either; the token stays out of localStorage.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# Browsers (issue 4): admin, browsable API and docs.
+# DJANGO_BROWSABLE_API=0 leaves the API JSON-only and removes the session login pages.
+BROWSABLE_API = env_bool("DJANGO_BROWSABLE_API", default=True)
+if not BROWSABLE_API:
+    REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]
+# Messages travel in a signed, HttpOnly cookie and never in the session table: the admin
+# hands a newly issued raw token to the next page in one, and it must not be stored.
+MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 
 # App settings (defaults and meaning in accounts/conf.py), read when used.
 ACCOUNTS_TOKEN_TTL = env_seconds("ACCOUNTS_TOKEN_TTL", 30 * 24 * 3600)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import (
@@ -13,12 +14,20 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file, so the CSP needs no inline script.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path(
+        "api/redoc/",
+        # The project's template keeps ReDoc offline (no Google Fonts, no CDN logo).
+        SpectacularRedocView.as_view(url_name="schema", template_name="accounts/redoc.html"),
+        name="redoc",
+    ),
     path("api/", include("accounts.urls")),
-    # Session login and logout for the browsable API (rest_framework.urls, rate limited).
-    path("api-auth/", include("accounts.session_urls")),
-    # Keep last: any other /api/ path gets a JSON 404, never an HTML page.
-    re_path(r"^api/", api_not_found),
 ]
+
+if settings.BROWSABLE_API:
+    # Session login and logout for the browsable API (rest_framework.urls, rate limited).
+    urlpatterns.append(path("api-auth/", include("accounts.session_urls")))
+
+# Keep last: any other /api/ path gets a JSON 404, never an HTML page.
+urlpatterns.append(re_path(r"^api/", api_not_found))
 
 handler500 = "authsite.errors.server_error"

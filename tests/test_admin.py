@@ -83,5 +83,13 @@ def test_admin_add_user_refuses_duplicate_email_in_other_case(staff_client, user
     assert b"A user with that email already exists." in response.content
 
 
-def test_admin_cannot_add_tokens_directly(staff_client):
-    assert staff_client.get("/admin/accounts/token/add/").status_code == 403
+def test_admin_token_form_cannot_set_digest_or_prefix(staff_client):
+    # Tokens are issued through Token.objects.issue (see test_admin_tokens.py), never typed in.
+    response = staff_client.get("/admin/accounts/token/add/")
+    assert response.status_code == 200
+    assert set(response.context["adminform"].form.fields) == {
+        "user",
+        "name",
+        "expires_in_days",
+        "scopes",
+    }

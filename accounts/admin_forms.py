@@ -1,0 +1,94 @@
+"""Admin forms for tokens: revoking one from the user page, and issuing one."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from accounts import lifetimes
+from accounts.conf import app_settings
+from accounts.models import DEFAULT_SCOPES, Token
+from accounts.permissions import READ, SCOPES, WRITE
+
+_SCOPE_LABELS = {
+    READ: _("read: safe methods (GET, HEAD, OPTIONS) only"),
+    WRITE: _("write: every method"),
+}
+SCOPE_CHOICES = [(scope, _SCOPE_LABELS.get(scope, scope)) for scope in SCOPES]
+
+
+class TokenInlineForm(forms.ModelForm):
+    """A row of the user's tokens; the only input is a box to revoke it."""
+
+    revoke = forms.BooleanField(label=_("Revoke"), required=False)
+
+    class Meta:
+        model = Token
+        fields = ("revoke",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.revoked_at is not None:
+            self.fields["revoke"].disabled = True
+
+
+class TokenCreationForm(forms.ModelForm):
+    """Issue a personal access token; nothing about it can be changed afterwards."""
+
+    expires_in_days = forms.IntegerField(
+        label=_("Expires in (days)"),
+        required=False,
+        initial=30,
+        help_text=_(
+            "At most ACCOUNTS_TOKEN_MAX_TTL (365 days by default); empty for never, only "
+            "when there is no maximum."
+        ),
+    )
+    scopes = forms.MultipleChoiceField(
+        choices=SCOPE_CHOICES,
+        initial=list(DEFAULT_SCOPES),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Token
+        fields = ("user", "name", "expires_in_days", "scopes")
+
+    def clean_user(self):
+        user = self.cleaned_data["user"]
+        if not user.is_active:
+            raise ValidationError(_("This user is inactive: a token would not work."))
+        return user
+
+    def clean_expires_in_days(self) -> int | None:
+        days = self.cleaned_data["expires_in_days"]
+        # The same rule as the API and the createtoken command.
+        try:
+            self.ttl = lifetimes.personal_ttl(days)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+        return days
+
+    def clean(self):
+        cleaned_data = super().clean()
+        user, limit = cleaned_data.get("user"), app_settings.MAX_TOKENS_PER_USER
+        if user is not None and limit is not None:
+            if Token.objects.filter(user=user).live().count() >= limit:
+                raise ValidationError(
+                    _(
+                        "This user already holds %(limit)d live tokens, the most allowed "
+                        "(ACCOUNTS_MAX_TOKENS_PER_USER). Revoke some first."
+                    ),
+                    params={"limit": limit},
+                )
+        return cleaned_data
+
+    def issue(self) -> tuple[Token, str]:
+        """Create the token; return the row and the raw token, which is never stored."""
+        data = self.cleaned_data
+        return Token.objects.issue(
+            data["user"],
+            name=data["name"],
+            ttl=self.ttl,
+            scopes=data["scopes"],
+            kind=Token.Kind.PERSONAL,
+        )

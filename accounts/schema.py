@@ -1,0 +1,206 @@
+"""OpenAPI schema pieces: the bearer security scheme and the API's error responses.
+
+`AutoSchema` (the project's DEFAULT_SCHEMA_CLASS) adds the error responses a view can
+produce to every operation, so new views are documented without repeating them:
+- 400 when the operation takes a body (field errors) or reads tokens (malformed header);
+- 401 when the view authenticates requests;
+- 403 for unsafe methods on views with session authentication (CSRF) or token scopes;
+- 404 when the path has parameters;
+- 429 when the view has throttle classes.
+A view lists anything else with `extend_schema(responses={..., 403: FORBIDDEN})`; the
+OpenApiResponse objects below are the reusable set. An error response declared with a
+description only (`OpenApiResponse(description=...)`) gets the standard body for its code.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
+from rest_framework.authentication import SessionAuthentication
+
+from accounts.authentication import TokenAuthentication
+from accounts.permissions import TokenHasScope
+
+
+class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.authentication.TokenAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "ast_ token",
+            "description": (
+                "Send `Authorization: Bearer <token>` with a token from `POST /api/auth/login/`. "
+                "The keyword `Token` (`Authorization: Token <token>`) is accepted too, for clients "
+                "written for DRF's authtoken; keywords are case-insensitive."
+            ),
+        }
+
+
+class ErrorSerializer(serializers.Serializer):
+    """An error with one message."""
+
+    detail = serializers.CharField(read_only=True)
+
+
+class ValidationErrorSerializer(serializers.Serializer):
+    """Field errors: each invalid field maps to its messages (`non_field_errors` for the rest)."""
+
+
+class _ValidationErrorSchema(OpenApiSerializerExtension):
+    target_class = ValidationErrorSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        messages = {"type": "array", "items": {"type": "string"}}
+        return {
+            "type": "object",
+            "description": (
+                "Each invalid field maps to a list of messages; `non_field_errors` holds "
+                "messages about the request as a whole. A body that cannot be parsed gets "
+                "`detail` instead."
+            ),
+            "properties": {"non_field_errors": messages, "detail": {"type": "string"}},
+            "additionalProperties": messages,
+        }
+
+
+def _example(name: str, detail: str) -> OpenApiExample:
+    return OpenApiExample(name, value={"detail": detail})
+
+
+_FIELD_ERRORS = OpenApiExample("Field errors", value={"email": ["Enter a valid email address."]})
+_MALFORMED_HEADER = _example(
+    "Malformed Authorization header", "Invalid token header. No credentials provided."
+)
+
+BAD_REQUEST = OpenApiResponse(
+    ValidationErrorSerializer,
+    description=_("Invalid input."),
+    examples=[_FIELD_ERRORS],
+)
+BAD_REQUEST_OR_MALFORMED_AUTHORIZATION = OpenApiResponse(
+    ValidationErrorSerializer,
+    description=_("Invalid input, or a malformed `Authorization` header."),
+    examples=[_FIELD_ERRORS, _MALFORMED_HEADER],
+)
+MALFORMED_AUTHORIZATION = OpenApiResponse(
+    ErrorSerializer,
+    description=_("A malformed `Authorization` header."),
+    examples=[_MALFORMED_HEADER],
+)
+UNAUTHORIZED = OpenApiResponse(
+    ErrorSerializer,
+    description=_(
+        "No credentials, or a token that is unknown, expired, revoked or belongs to an "
+        "inactive user (one message for every case)."
+    ),
+    examples=[
+        _example("No credentials", "Authentication credentials were not provided."),
+        _example("Invalid token", "Invalid token."),
+    ],
+)
+_INSUFFICIENT_SCOPE = _example(
+    "Insufficient scope", "This token does not have the scope needed for this request."
+)
+_CSRF_FAILURE = _example("CSRF failure", "CSRF Failed: CSRF token missing.")
+FORBIDDEN = OpenApiResponse(
+    ErrorSerializer,
+    description=_(
+        "Not allowed: a read-only token on a write (`WWW-Authenticate` names the missing "
+        "scope), or a session-authenticated write without a CSRF token."
+    ),
+    examples=[_INSUFFICIENT_SCOPE, _CSRF_FAILURE],
+)
+NOT_FOUND = OpenApiResponse(
+    ErrorSerializer,
+    description=_("No such object, or one that belongs to another user."),
+    examples=[_example("Not found", "Not found.")],
+)
+THROTTLED = OpenApiResponse(
+    ErrorSerializer,
+    description=_("Too many requests; `Retry-After` says how many seconds to wait."),
+    examples=[_example("Throttled", "Request was throttled. Expected available in 60 seconds.")],
+)
+
+WWW_AUTHENTICATE = OpenApiParameter(
+    "WWW-Authenticate",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[400, 401, 403],
+    description=_(
+        'RFC 6750 challenge: `Bearer realm="api"`, with `error="invalid_token"` when a '
+        'token was rejected, `error="invalid_request"` for a malformed header, or '
+        '`error="insufficient_scope", scope="write"` when the token lacks a scope.'
+    ),
+)
+RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    OpenApiTypes.INT,
+    OpenApiParameter.HEADER,
+    response=[429],
+    description=_("Seconds to wait before trying again."),
+)
+
+_UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """drf-spectacular's AutoSchema plus the error responses each view can produce."""
+
+    def get_override_parameters(self):
+        headers = [RETRY_AFTER]
+        if self._reads_tokens():
+            headers.append(WWW_AUTHENTICATE)
+        return [*super().get_override_parameters(), *headers]
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        defaults = {str(code): response for code, response in self._error_responses().items()}
+        for code, response in responses.items():
+            # An error declared with a description only keeps it, over the standard body.
+            if code.startswith("4") and "content" not in response:
+                standard = defaults.pop(code, None) or OpenApiResponse(ErrorSerializer)
+                body = self._get_response_for_code(standard, code)
+                responses[code] = {
+                    **body,
+                    "description": response["description"] or body["description"],
+                }
+        for code, response in defaults.items():
+            responses.setdefault(code, self._get_response_for_code(response, code))
+        return dict(sorted(responses.items()))
+
+    def _authenticators(self) -> tuple[type, ...]:
+        return tuple(getattr(self.view, "authentication_classes", ()))
+
+    def _reads_tokens(self) -> bool:
+        return any(issubclass(cls, TokenAuthentication) for cls in self._authenticators())
+
+    def _error_responses(self) -> dict[int, OpenApiResponse]:
+        authenticators = self._authenticators()
+        has_body = self.method in {"POST", "PUT", "PATCH"} and self.get_request_serializer()
+        errors: dict[int, OpenApiResponse] = {}
+        if has_body:
+            errors[400] = (
+                BAD_REQUEST_OR_MALFORMED_AUTHORIZATION if self._reads_tokens() else BAD_REQUEST
+            )
+        elif self._reads_tokens():
+            errors[400] = MALFORMED_AUTHORIZATION
+        if authenticators:
+            errors[401] = UNAUTHORIZED
+        # DRF checks CSRF on unsafe requests that a session authenticated; a token
+        # needs the write scope for them.
+        checks_scope = self._reads_tokens() and any(
+            issubclass(cls, TokenHasScope) for cls in getattr(self.view, "permission_classes", ())
+        )
+        has_session = any(issubclass(cls, SessionAuthentication) for cls in authenticators)
+        if self.method in _UNSAFE_METHODS and (has_session or checks_scope):
+            errors[403] = FORBIDDEN
+        if "{" in self.path:
+            errors[404] = NOT_FOUND
+        if getattr(self.view, "throttle_classes", ()):
+            errors[429] = THROTTLED
+        return errors
