@@ -35,6 +35,16 @@ class _OptionalDaysField(serializers.IntegerField):
         return super().get_value(dictionary)
 
 
+class _OptionalScopesField(serializers.MultipleChoiceField):
+    """Scopes where nothing chosen in an HTML form means "omitted" (the default scopes)."""
+
+    def get_value(self, dictionary):
+        value = super().get_value(dictionary)
+        if html.is_html_input(dictionary) and value == []:
+            return empty
+        return value
+
+
 class TokenCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     expires_in_days = _OptionalDaysField(
@@ -52,7 +62,7 @@ class TokenCreateSerializer(serializers.Serializer):
         help_text=_("Revoke automatically after this many days without use. Omitted: never."),
     )
     # A list in JSON; a multiple choice in the browsable API's HTML form.
-    scopes = serializers.MultipleChoiceField(
+    scopes = _OptionalScopesField(
         choices=SCOPES,
         allow_empty=False,
         required=False,

@@ -110,3 +110,11 @@ def test_token_form_posts_with_empty_optional_boxes_and_chosen_scopes(user, pass
     assert token.scopes == ["read"]
     assert token.idle_timeout is None
     assert (token.expires_at - token.created_at).days == 30
+    # Nothing chosen in the form: the default scopes, as when JSON omits the field.
+    response = client.post(
+        "/api/auth/tokens/",
+        {"name": "defaults", "password": password},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["scopes"] == ["read", "write"]
