@@ -1,6 +1,5 @@
-"""Per-account login lock: too many failed logins for one email within a window lock it.
-
-ACCOUNTS_LOGIN_MAX_FAILURES failures within ACCOUNTS_LOGIN_FAILURE_WINDOW seconds.
+"""Per-account login lock: ACCOUNTS_LOGIN_MAX_FAILURES failed logins for one email
+within ACCOUNTS_LOGIN_FAILURE_WINDOW seconds lock it.
 
 The window opens at an email's first failure. Reaching the limit locks the email,
 existing or not, for the rest of that window; a successful login closes the window.
