@@ -19,9 +19,11 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-## Create the virtualenv, install, migrate SQLite and serve on 127.0.0.1:8000 (debug on).
+## Create the virtualenv, install, migrate SQLite, create the cache table that holds the
+## login-failure and rate-limit counters (a no-op with REDIS_URL), serve on 127.0.0.1:8000.
 run: $(VENV)/.runtime
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py migrate --noinput
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py createcachetable
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## Install the dev requirements and run the whole suite (SQLite unless DATABASE_URL is set).

@@ -22,6 +22,16 @@ DEFAULTS = {
     "MAX_TOKENS_PER_USER": 100,
     # Creating a token with a token older than this needs the password again.
     "TOKEN_CREATION_REAUTH_AFTER": timedelta(minutes=10),
+    # Brute-force defence (accounts/lockout.py, accounts/throttling.py).
+    # Failed logins for one normalised email within the window that lock it for the rest of it.
+    "LOGIN_MAX_FAILURES": 10,
+    "LOGIN_FAILURE_WINDOW": timedelta(minutes=15),
+    # Per-client-IP rates in DRF's "<count>/<s|m|h|d>" syntax; None switches one off.
+    "LOGIN_RATE": "60/min",
+    "REGISTER_RATE": "60/hour",
+    "PASSWORD_RESET_RATE": "20/hour",
+    # The cache alias holding the counters.
+    "CACHE": "default",
 }
 
 _DURATIONS = {
@@ -30,6 +40,7 @@ _DURATIONS = {
     "TOKEN_MAX_TTL",
     "TOKEN_LAST_USED_INTERVAL",
     "TOKEN_CREATION_REAUTH_AFTER",
+    "LOGIN_FAILURE_WINDOW",
 }
 
 

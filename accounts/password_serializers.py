@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from accounts import lockout
 from accounts.password_reset import user_from_code
 from accounts.serializers import _password_field
 
@@ -19,8 +20,9 @@ class PasswordChangeSerializer(serializers.Serializer):
     new_password = serializers.CharField(**_password_field)
 
     def validate_current_password(self, value: str) -> str:
-        # check_password runs the hasher and upgrades an old hash on success.
-        if not self.context["request"].user.check_password(value):
+        # Under the login's per-account lock, so a stolen token cannot guess the password.
+        request = self.context["request"]
+        if not lockout.check_password(request.user, value, request):
             raise serializers.ValidationError(_("Your current password is incorrect."))
         return value
 

@@ -16,6 +16,8 @@ from accounts.password_serializers import (
 )
 from accounts.permissions import TokenHasScope
 from accounts.schema import ValidationErrorSerializer
+from accounts.security_log import email_hash, event
+from accounts.throttling import PasswordResetRateThrottle
 
 RESET_ACCEPTED = _(
     "If an account with this email exists, a password reset code has been sent to it."
@@ -50,11 +52,12 @@ class PasswordChangeView(generics.GenericAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         current = request.auth if isinstance(request.auth, Token) else None
-        request.user.change_password(
+        revoked = request.user.change_password(
             serializer.validated_data["new_password"],
             reason=Token.RevokeReason.PASSWORD_CHANGE,
             keep=current,
         )
+        event("password.changed", request, user_id=request.user.pk, tokens_revoked=revoked)
         if current is None:
             # Keep the browser session that made the change; other sessions end.
             update_session_auth_hash(request._request, request.user)
@@ -67,6 +70,7 @@ class PasswordResetView(generics.GenericAPIView):
     # No authentication: a stray session cookie must not turn this into a CSRF failure.
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny, TokenHasScope]
+    throttle_classes = [PasswordResetRateThrottle]
     serializer_class = PasswordResetSerializer
 
     @extend_schema(responses={202: PasswordResetAcceptedSerializer})
@@ -74,6 +78,11 @@ class PasswordResetView(generics.GenericAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         send_reset_email(serializer.validated_data["email"], request)
+        event(
+            "password.reset_requested",
+            request,
+            email_hash=email_hash(serializer.validated_data["email"]),
+        )
         return Response({"detail": RESET_ACCEPTED}, status=status.HTTP_202_ACCEPTED)
 
 
@@ -82,6 +91,8 @@ class PasswordResetConfirmView(generics.GenericAPIView):
 
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny, TokenHasScope]
+    # Same bucket as the request: both are unauthenticated and cost a hash.
+    throttle_classes = [PasswordResetRateThrottle]
     serializer_class = PasswordResetConfirmSerializer
 
     @extend_schema(
@@ -110,7 +121,9 @@ class PasswordResetConfirmView(generics.GenericAPIView):
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        serializer.validated_data["user"].change_password(
+        user = serializer.validated_data["user"]
+        revoked = user.change_password(
             serializer.validated_data["new_password"], reason=Token.RevokeReason.PASSWORD_RESET
         )
+        event("password.reset", request, user_id=user.pk, tokens_revoked=revoked)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -5,10 +5,13 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import Token, User
+from accounts.validators import PASSWORD_MAX_LENGTH
 
 # Passwords are checked exactly as typed: leading and trailing spaces are part of them.
 _password_field = {
     "trim_whitespace": False,
+    # Refused before any hashing or validation: a huge password costs nothing.
+    "max_length": PASSWORD_MAX_LENGTH,
     "write_only": True,
     "style": {"input_type": "password"},
 }

@@ -1,13 +1,12 @@
 from datetime import timedelta
 
-from django.contrib.auth.signals import user_login_failed
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.utils import html
 
-from accounts import lifetimes
+from accounts import lifetimes, lockout
 from accounts.conf import app_settings
 from accounts.models import Token
 from accounts.permissions import SCOPES
@@ -98,11 +97,8 @@ class TokenCreateSerializer(serializers.Serializer):
         password = attrs.pop("password", None)
         if password is not None:
             # A password that is sent is always checked, fresh token or not.
-            if not request.user.check_password(password):
-                # Lets lockout and monitoring hooks count guesses made through this endpoint.
-                user_login_failed.send(
-                    sender=__name__, credentials={"email": request.user.email}, request=request
-                )
+            # Under the login's per-account lock, so a stolen token cannot guess the password.
+            if not lockout.check_password(request.user, password, request):
                 raise serializers.ValidationError(
                     {"password": [self.error_messages["wrong_password"]]}
                 )

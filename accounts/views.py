@@ -19,6 +19,7 @@ from accounts.serializers import (
     RegisterSerializer,
     UserSerializer,
 )
+from accounts.throttling import LoginRateThrottle, RegisterRateThrottle
 from accounts.token_serializers import LogoutAllSerializer
 
 
@@ -88,6 +89,7 @@ class RegisterView(generics.GenericAPIView):
     # No authentication: a stray session cookie must not turn sign-up into a CSRF failure.
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
+    throttle_classes = [RegisterRateThrottle]
     serializer_class = RegisterSerializer
 
     def post(self, request):
@@ -135,6 +137,7 @@ class LoginView(generics.GenericAPIView):
     # No authentication: a stray session cookie must not turn login into a CSRF failure.
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
+    throttle_classes = [LoginRateThrottle]
     serializer_class = LoginSerializer
 
     def post(self, request):

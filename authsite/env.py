@@ -6,6 +6,7 @@ silently wrong setting.
 """
 
 import os
+import re
 from datetime import timedelta
 
 from django.core.exceptions import ImproperlyConfigured
@@ -77,3 +78,20 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None or value == "":
         return list(default)
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+_RATE = re.compile(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)")
+
+
+def env_rate(name: str, default: str | None) -> str | None:
+    """Read a DRF rate such as "10/min"; "none" switches the limit off."""
+    value = _raw(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in _NONE:
+        return None
+    if not _RATE.fullmatch(value):
+        raise ConfigurationError(
+            f"{name} must be a rate like 10/s, 10/min, 10/hour or 10/day, not {value!r}."
+        )
+    return value

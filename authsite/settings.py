@@ -10,7 +10,15 @@ from pathlib import Path
 
 import dj_database_url
 
-from authsite.env import ConfigurationError, env_bool, env_int, env_list, env_seconds, env_str
+from authsite.env import (
+    ConfigurationError,
+    env_bool,
+    env_int,
+    env_list,
+    env_rate,
+    env_seconds,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -25,7 +33,8 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin on accounts.admin_site.AdminSite (a rate-limited login).
+    "authsite.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -39,6 +48,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "accounts.middleware.RequestBodyLimitMiddleware",
+    "accounts.middleware.ContentSecurityPolicyMiddleware",
+    "accounts.middleware.ClientIPMiddleware",
     # Serves collected static files (admin, browsable API, docs) in production too.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -54,7 +66,8 @@ ROOT_URLCONF = "authsite.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Project templates override the apps' (e.g. the browsable API's log-out link).
+        "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -77,6 +90,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Several workers on one SQLite file (the default): take the write lock when a transaction
+# begins, so two transactions never deadlock upgrading read locks ("database is locked").
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -91,13 +108,20 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 
+# NIST SP 800-63B-4: 15 to 1024 characters, no composition rules, a blocklist of
+# about 100,000 common and breached passwords, and the context words (this service's
+# name, the email) refused; accounts/validators.py.
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "accounts.validators.LengthValidator"},
+    {"NAME": "accounts.validators.BlocklistValidator"},
+    {
+        "NAME": "accounts.validators.ContextWordsValidator",
+        "OPTIONS": {"words": ["authsite"]},
+    },
     {
         "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
         "OPTIONS": {"user_attributes": ("email", "first_name", "last_name")},
     },
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "en-us"
@@ -218,6 +242,69 @@ else:
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "authsite <noreply@localhost>")
 # Password reset codes are valid this many seconds (and for one use).
 PASSWORD_RESET_TIMEOUT = env_int("DJANGO_PASSWORD_RESET_TIMEOUT", 3600, minimum=60)
+
+# --- Security hardening (issue 5): brute-force defence, CSP, sessions, auth event log ---
+
+# Every password login (API, admin, browsable API) goes through the per-account lock.
+AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutBackend"]
+
+# Login failures and rate-limit counters live in the cache, shared by every worker
+# and host: the database table `authsite_cache` by default (`createcachetable`),
+# Redis when REDIS_URL is set.
+_CACHE_KEY_PREFIX = env_str("DJANGO_CACHE_KEY_PREFIX", "authsite")
+if REDIS_URL := env_str("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": _CACHE_KEY_PREFIX,
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "accounts.cache.DatabaseCache",
+            "LOCATION": "authsite_cache",
+            "KEY_PREFIX": _CACHE_KEY_PREFIX,
+            # Culling drops entries at random once MAX_ENTRIES is passed; set it high so
+            # a flood of new keys cannot push a live lock out.
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+        }
+    }
+
+ACCOUNTS_LOGIN_MAX_FAILURES = env_int("ACCOUNTS_LOGIN_MAX_FAILURES", 10)
+ACCOUNTS_LOGIN_FAILURE_WINDOW = timedelta(
+    seconds=env_int("ACCOUNTS_LOGIN_FAILURE_WINDOW", 900, minimum=1)
+)
+ACCOUNTS_LOGIN_RATE = env_rate("ACCOUNTS_LOGIN_RATE", "60/min")
+ACCOUNTS_REGISTER_RATE = env_rate("ACCOUNTS_REGISTER_RATE", "60/hour")
+ACCOUNTS_PASSWORD_RESET_RATE = env_rate("ACCOUNTS_PASSWORD_RESET_RATE", "20/hour")
+
+# Reverse proxies in front of the app that append to X-Forwarded-For; with 0 only
+# REMOTE_ADDR is trusted (accounts/clientip.py).
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
+
+# One policy for the admin, the browsable API and the docs: scripts only from this
+# origin (Swagger UI's start-up script too; see authsite/urls.py). Inline styles stay
+# allowed because Swagger UI and ReDoc set them at run time.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self' data:",
+        "worker-src 'self' blob:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+# Admin and browsable-API sessions end after 12 hours, not Django's two weeks.
+SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_COOKIE_AGE", 12 * 3600, minimum=60)
 
 LOGGING = {
     "version": 1,

@@ -35,3 +35,16 @@ def issued_token(user) -> tuple[Token, str]:
 def auth_client(api_client, issued_token) -> APIClient:
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued_token[1]}")
     return api_client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_counters(settings):
+    """Start every test with no login failures or rate-limit hits counted.
+
+    The database cache is rolled back with each test's transaction; Redis is not.
+    """
+    yield
+    if "redis" in settings.CACHES["default"]["BACKEND"].lower():
+        from django.core.cache import caches
+
+        caches["default"].clear()

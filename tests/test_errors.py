@@ -46,3 +46,13 @@ def test_server_error_on_api_path_is_json(rf):
     html = server_error(rf.get("/admin/"))
     assert html.status_code == 500
     assert b"Server Error" in html.content
+
+
+def test_unsafe_method_on_unknown_api_path_is_a_json_404_not_a_csrf_page(db):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    for method in ("post", "delete", "put", "patch"):
+        response = getattr(client, method)("/api/auth/tokens/null,null/")
+        assert response.status_code == 404, method
+        assert response.json() == {"detail": "Not found."}

@@ -2,7 +2,8 @@ import pytest
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 
-from accounts import tokens
+from accounts import lockout, tokens
+from accounts.conf import app_settings
 from accounts.models import Token, User
 
 LOGIN = "/api/auth/login/"
@@ -75,10 +76,23 @@ def _make_failure_case(case, user, password):
         user.set_unusable_password()
         user.save()
         return user.email, password
+    if case in ("locked", "locked_unknown_email"):
+        # The right password for a locked email still fails, exactly like the rest.
+        email = user.email if case == "locked" else "nobody@example.com"
+        for _ in range(app_settings.LOGIN_MAX_FAILURES):
+            lockout.record_failure(email)
+        return email, password
     raise AssertionError(case)
 
 
-CASES = ["wrong_password", "unknown_email", "inactive", "unusable_password"]
+CASES = [
+    "wrong_password",
+    "unknown_email",
+    "inactive",
+    "unusable_password",
+    "locked",
+    "locked_unknown_email",
+]
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -1,0 +1,32 @@
+"""The authentication backend every password login goes through: API, admin and browsable API."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+
+from accounts import lockout
+
+
+class LockoutBackend(ModelBackend):
+    """ModelBackend plus the per-account failure lock of accounts.lockout.
+
+    A locked email, existing or not, fails exactly like a wrong password: None,
+    after running the hasher once, so neither the answer nor its timing tells
+    that the lock is on or that the account exists.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        UserModel = get_user_model()
+        if username is None:
+            username = kwargs.get(UserModel.USERNAME_FIELD)
+        if username is None or password is None:
+            return None
+        if lockout.is_locked(username):
+            # The same single hash a check against an unknown email costs.
+            UserModel().set_password(password)
+            return None
+        user = super().authenticate(request, username=username, password=password)
+        if user is None:
+            lockout.record_failure(username, request)
+        else:
+            lockout.reset(username)
+        return user

@@ -1,0 +1,64 @@
+"""Browser logins (admin and browsable API) with the API login's protection.
+
+They authenticate through accounts.backends.LockoutBackend like the API, so the
+per-account lock is shared, and each POST counts against ACCOUNTS_LOGIN_RATE for
+the client IP, the same bucket as POST /api/auth/login/.
+"""
+
+from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import LoginView
+from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.throttling import LoginRateThrottle
+from accounts.validators import PASSWORD_MAX_LENGTH
+
+# One message for a wrong password, an unknown email, a locked or inactive account
+# (and, in the admin, a user who is not staff), so the form reveals none of them.
+GENERIC_LOGIN_ERROR = _("Please enter a correct email address and password.")
+
+
+def _password_field() -> forms.CharField:
+    # Nothing longer than a valid password is ever hashed.
+    return forms.CharField(
+        label=_("Password"),
+        strip=False,
+        max_length=PASSWORD_MAX_LENGTH,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class SessionLoginForm(AuthenticationForm):
+    error_messages = {"invalid_login": GENERIC_LOGIN_ERROR, "inactive": GENERIC_LOGIN_ERROR}
+    password = _password_field()
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    error_messages = {"invalid_login": GENERIC_LOGIN_ERROR, "inactive": GENERIC_LOGIN_ERROR}
+    password = _password_field()
+
+
+def check_login_rate(request) -> HttpResponse | None:
+    """Count a login POST against the per-IP login rate; return a 429 when it is over."""
+    if request.method != "POST":
+        return None
+    throttle = LoginRateThrottle()
+    if throttle.allow_request(request, None):
+        return None
+    response = HttpResponse(
+        _("Too many login attempts. Try again later."), status=429, content_type="text/plain"
+    )
+    response["Retry-After"] = str(throttle.wait())
+    return response
+
+
+class SessionLoginView(LoginView):
+    """Django's login view for the browsable API, rate limited like the API login."""
+
+    template_name = "rest_framework/login.html"
+    authentication_form = SessionLoginForm
+
+    def post(self, request, *args, **kwargs):
+        return check_login_rate(request) or super().post(request, *args, **kwargs)

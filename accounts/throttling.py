@@ -1,0 +1,60 @@
+"""Per-client-IP rates for the public endpoints, as DRF throttles, each with its own bucket.
+
+Rates come from ACCOUNTS_LOGIN_RATE, ACCOUNTS_REGISTER_RATE and
+ACCOUNTS_PASSWORD_RESET_RATE (DRF's "<count>/<s|m|h|d>"), read on every request.
+Counting is a fixed window with one atomic increment, not DRF's list of
+timestamps, which grows with the rate and is read-modify-written without a lock.
+"""
+
+import math
+import time
+
+from rest_framework.throttling import SimpleRateThrottle
+
+from accounts.clientip import client_ip, rate_limit_key
+from accounts.conf import app_settings
+from accounts.counters import hit
+
+
+class _AccountsRateThrottle(SimpleRateThrottle):
+    setting: str
+
+    def __init__(self):
+        # SimpleRateThrottle reads its rates at import time; ours are read per request.
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate) if self.rate else (None, None)
+        self._wait = None
+
+    def get_rate(self) -> str | None:
+        return getattr(app_settings, self.setting)
+
+    def get_cache_key(self, request, view) -> str:
+        return f"accounts:throttle:{self.scope}:{rate_limit_key(client_ip(request))}"
+
+    def allow_request(self, request, view) -> bool:
+        if self.rate is None:
+            return True
+        now = time.time()
+        window = int(now // self.duration)
+        key = f"{self.get_cache_key(request, view)}:{window}"
+        count = hit(key, self.duration)
+        self._wait = (window + 1) * self.duration - now
+        return count <= self.num_requests
+
+    def wait(self) -> float | None:
+        return None if self._wait is None else max(1, math.ceil(self._wait))
+
+
+class LoginRateThrottle(_AccountsRateThrottle):
+    scope = "login"
+    setting = "LOGIN_RATE"
+
+
+class RegisterRateThrottle(_AccountsRateThrottle):
+    scope = "register"
+    setting = "REGISTER_RATE"
+
+
+class PasswordResetRateThrottle(_AccountsRateThrottle):
+    scope = "password_reset"
+    setting = "PASSWORD_RESET_RATE"
