@@ -27,9 +27,9 @@ DEFAULTS = {
     "LOGIN_MAX_FAILURES": 10,
     "LOGIN_FAILURE_WINDOW": timedelta(minutes=15),
     # Per-client-IP rates in DRF's "<count>/<s|m|h|d>" syntax; None switches one off.
-    "LOGIN_RATE": "60/min",
-    "REGISTER_RATE": "60/hour",
-    "PASSWORD_RESET_RATE": "20/hour",
+    "LOGIN_RATE": "300/min",
+    "REGISTER_RATE": "300/hour",
+    "PASSWORD_RESET_RATE": "60/hour",
     # The cache alias holding the counters.
     "CACHE": "default",
 }

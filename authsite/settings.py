@@ -276,9 +276,9 @@ ACCOUNTS_LOGIN_MAX_FAILURES = env_int("ACCOUNTS_LOGIN_MAX_FAILURES", 10)
 ACCOUNTS_LOGIN_FAILURE_WINDOW = timedelta(
     seconds=env_int("ACCOUNTS_LOGIN_FAILURE_WINDOW", 900, minimum=1)
 )
-ACCOUNTS_LOGIN_RATE = env_rate("ACCOUNTS_LOGIN_RATE", "60/min")
-ACCOUNTS_REGISTER_RATE = env_rate("ACCOUNTS_REGISTER_RATE", "60/hour")
-ACCOUNTS_PASSWORD_RESET_RATE = env_rate("ACCOUNTS_PASSWORD_RESET_RATE", "20/hour")
+ACCOUNTS_LOGIN_RATE = env_rate("ACCOUNTS_LOGIN_RATE", "300/min")
+ACCOUNTS_REGISTER_RATE = env_rate("ACCOUNTS_REGISTER_RATE", "300/hour")
+ACCOUNTS_PASSWORD_RESET_RATE = env_rate("ACCOUNTS_PASSWORD_RESET_RATE", "60/hour")
 
 # Reverse proxies in front of the app that append to X-Forwarded-For; with 0 only
 # REMOTE_ADDR is trusted (accounts/clientip.py).
