@@ -23,6 +23,10 @@ RESET_ACCEPTED = _(
     "If an account with this email exists, a password reset code has been sent to it."
 )
 
+WEAK_NEW_PASSWORD = OpenApiExample(
+    "Weak new password", value={"new_password": ["This password is too common."]}
+)
+
 
 class PasswordChangeView(generics.GenericAPIView):
     """Change the password; every other token of the user is revoked, this one is kept."""
@@ -40,10 +44,7 @@ class PasswordChangeView(generics.GenericAPIView):
                         "Wrong current password",
                         value={"non_field_errors": ["Your current password is incorrect."]},
                     ),
-                    OpenApiExample(
-                        "Weak new password",
-                        value={"new_password": ["This password is too common."]},
-                    ),
+                    WEAK_NEW_PASSWORD,
                 ],
             ),
         }
@@ -110,10 +111,7 @@ class PasswordResetConfirmView(generics.GenericAPIView):
                             ]
                         },
                     ),
-                    OpenApiExample(
-                        "Weak new password",
-                        value={"new_password": ["This password is too common."]},
-                    ),
+                    WEAK_NEW_PASSWORD,
                 ],
             ),
         }

@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from rest_framework.test import APIClient
 
 from accounts.models import Token, User
@@ -48,3 +49,18 @@ def _fresh_counters(settings):
         from django.core.cache import caches
 
         caches["default"].clear()
+
+
+@pytest.fixture
+def hasher_calls(monkeypatch) -> list[str]:
+    """Record every argon2 hash ("encode") and check ("verify") made during the test."""
+    calls: list[str] = []
+    for method in ("encode", "verify"):
+        original = getattr(Argon2PasswordHasher, method)
+
+        def counted(self, *args, _original=original, _method=method, **kwargs):
+            calls.append(_method)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(Argon2PasswordHasher, method, counted)
+    return calls

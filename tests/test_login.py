@@ -1,5 +1,4 @@
 import pytest
-from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 
 from accounts import lockout, tokens
@@ -97,18 +96,10 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES)
 def test_every_login_failure_is_identical_and_hashes_once(
-    api_client, user, password, case, monkeypatch
+    api_client, user, password, case, hasher_calls
 ):
     email, attempt = _make_failure_case(case, user, password)
-    calls = []
-    for method in ("encode", "verify"):
-        original = getattr(Argon2PasswordHasher, method)
-
-        def counted(self, *args, _original=original, _method=method, **kwargs):
-            calls.append(_method)
-            return _original(self, *args, **kwargs)
-
-        monkeypatch.setattr(Argon2PasswordHasher, method, counted)
+    hasher_calls.clear()
     failures = []
 
     def on_failure(sender, credentials, request, **kwargs):
@@ -121,7 +112,7 @@ def test_every_login_failure_is_identical_and_hashes_once(
         user_login_failed.disconnect(on_failure)
     assert response.status_code == 400
     assert response.json() == FAILURE
-    assert len(calls) == 1, calls
+    assert len(hasher_calls) == 1, hasher_calls
     assert len(failures) == 1
     assert "password" not in str(failures[0]) or failures[0]["password"] != attempt
     assert not Token.objects.exists()

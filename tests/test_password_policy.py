@@ -1,6 +1,5 @@
 import pytest
 from django.contrib.auth import password_validation
-from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
@@ -15,20 +14,6 @@ def _errors(password: str, email: str = "alice@example.com") -> list[str]:
     except ValidationError as error:
         return list(error.messages)
     return []
-
-
-@pytest.fixture
-def hasher_calls(monkeypatch):
-    calls = []
-    for method in ("encode", "verify"):
-        original = getattr(Argon2PasswordHasher, method)
-
-        def counted(self, *args, _original=original, _method=method, **kwargs):
-            calls.append(_method)
-            return _original(self, *args, **kwargs)
-
-        monkeypatch.setattr(Argon2PasswordHasher, method, counted)
-    return calls
 
 
 def test_fifteen_characters_is_the_minimum():
