@@ -42,7 +42,7 @@ class PasswordChangeView(generics.GenericAPIView):
                 examples=[
                     OpenApiExample(
                         "Wrong current password",
-                        value={"non_field_errors": ["Your current password is incorrect."]},
+                        value={"current_password": ["Your current password is incorrect."]},
                     ),
                     WEAK_NEW_PASSWORD,
                 ],
@@ -106,7 +106,7 @@ class PasswordResetConfirmView(generics.GenericAPIView):
                     OpenApiExample(
                         "Bad code",
                         value={
-                            "non_field_errors": [
+                            "token": [
                                 "This password reset code is invalid, expired or already used."
                             ]
                         },
