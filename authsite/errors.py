@@ -7,7 +7,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 
 def _is_api(request) -> bool:
-    return request.path_info.startswith("/api/")
+    return request.path_info == "/api" or request.path_info.startswith("/api/")
 
 
 # Exempt like every DRF view: it changes nothing, and a POST or DELETE to an unknown
@@ -23,7 +23,7 @@ def api_not_found(request, *args, **kwargs) -> JsonResponse:
             match = None
         # POSTing without the trailing slash cannot be redirected without losing the body.
         if match is not None and match.func is not api_not_found:
-            detail = f"Not found. Did you mean {request.path_info}/ ?"
+            detail = f"Not found. Did you mean {request.path_info}/?"
     return JsonResponse({"detail": detail}, status=404)
 
 

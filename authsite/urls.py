@@ -27,7 +27,7 @@ if settings.BROWSABLE_API:
     # Session login and logout for the browsable API (rest_framework.urls, rate limited).
     urlpatterns.append(path("api-auth/", include("accounts.session_urls")))
 
-# Keep last: any other /api/ path gets a JSON 404, never an HTML page.
-urlpatterns.append(re_path(r"^api/", api_not_found))
+# Keep last: any other /api/ path (and /api itself) gets a JSON 404, never an HTML page.
+urlpatterns.append(re_path(r"^api(/|$)", api_not_found))
 
 handler500 = "authsite.errors.server_error"

@@ -1,3 +1,6 @@
+import pytest
+
+
 def test_unknown_api_path_is_a_json_404(api_client, db):
     response = api_client.get("/api/nothing-here/")
     assert response.status_code == 404
@@ -9,7 +12,7 @@ def test_missing_trailing_slash_is_a_json_404_that_names_the_right_path(api_clie
         "/api/auth/login", {"email": "a@example.com", "password": "x"}, format="json"
     )
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found. Did you mean /api/auth/login/ ?"}
+    assert response.json() == {"detail": "Not found. Did you mean /api/auth/login/?"}
 
 
 def test_wrong_method_is_a_json_405(auth_client):
@@ -56,3 +59,19 @@ def test_unsafe_method_on_unknown_api_path_is_a_json_404_not_a_csrf_page(db):
         response = getattr(client, method)("/api/auth/tokens/null,null/")
         assert response.status_code == 404, method
         assert response.json() == {"detail": "Not found."}
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_api_root_without_slash_is_a_json_404_not_a_redirect(api_client, db, method):
+    response = getattr(api_client, method)("/api", {"a": 1}, format="json")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found. Did you mean /api/?"}
+
+
+@pytest.mark.parametrize("path", ["/api/auth/login/", "/api/auth/register/", "/api/auth/me/"])
+def test_deeply_nested_json_is_a_400_not_a_500(auth_client, path):
+    body = '{"email": ' + "[" * 5000 + "]" * 5000 + "}"
+    method = auth_client.patch if path.endswith("me/") else auth_client.post
+    response = method(path, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "JSON parse error - nesting is too deep."}
