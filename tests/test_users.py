@@ -37,3 +37,13 @@ def test_createsuperuser_noinput_from_environment(db, monkeypatch):
 def test_user_has_no_username_field():
     assert User.USERNAME_FIELD == "email"
     assert "username" not in {field.name for field in User._meta.get_fields()}
+
+
+def test_createsuperuser_noinput_applies_the_password_policy(db, monkeypatch):
+    from django.core.management.base import CommandError
+
+    monkeypatch.setenv("DJANGO_SUPERUSER_EMAIL", "root@example.com")
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "short")
+    with pytest.raises(CommandError, match="DJANGO_SUPERUSER_PASSWORD: This password is too short"):
+        call_command("createsuperuser", "--noinput", verbosity=0)
+    assert not User.objects.exists()

@@ -2,13 +2,28 @@
 
 import argparse
 
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
 
 
-def whole_number(minimum: int):
-    """An argparse type: a whole number of at least `minimum`, or a one-line error."""
+class TokenCommand(BaseCommand):
+    """A command whose argument errors are one line on standard error, without the usage block."""
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+
+        def error(message: str):
+            if parser.called_from_command_line:
+                parser.exit(2, f"{parser.prog}: error: {message}\n")
+            raise CommandError(f"Error: {message}")
+
+        parser.error = error
+        return parser
+
+
+def whole_number(minimum: int, maximum: int | None = None):
+    """An argparse type: a whole number within the bounds, or a one-line error."""
 
     def parse(value: str) -> int:
         try:
@@ -17,6 +32,8 @@ def whole_number(minimum: int):
             raise argparse.ArgumentTypeError(f"{value!r} is not a whole number.") from None
         if number < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {number}.")
+        if maximum is not None and number > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum}, not {number}.")
         return number
 
     return parse

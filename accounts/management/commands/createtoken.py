@@ -1,15 +1,15 @@
 from datetime import timedelta
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from accounts import lifetimes
 from accounts.exceptions import TokenLimitReached
-from accounts.management.commands._options import get_user, when, whole_number
+from accounts.management.commands._options import TokenCommand, get_user, when, whole_number
 from accounts.models import Token
 from accounts.permissions import SCOPES
 
 
-class Command(BaseCommand):
+class Command(TokenCommand):
     help = (
         "Create a personal access token for a user. The raw token is printed once, alone on "
         "standard output; details go to standard error."

@@ -1,6 +1,4 @@
-from django.core.management.base import BaseCommand
-
-from accounts.management.commands._options import get_user, when
+from accounts.management.commands._options import TokenCommand, get_user, when
 from accounts.models import Token
 
 COLUMNS = (
@@ -17,7 +15,7 @@ COLUMNS = (
 )
 
 
-class Command(BaseCommand):
+class Command(TokenCommand):
     help = "List live tokens (--all: every token) as a table; never a digest or a raw token."
 
     def add_arguments(self, parser):

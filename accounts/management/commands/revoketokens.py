@@ -1,12 +1,12 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import ngettext
 
 from accounts import tokens
-from accounts.management.commands._options import get_user
+from accounts.management.commands._options import TokenCommand, get_user
 from accounts.models import Token
 
 
-class Command(BaseCommand):
+class Command(TokenCommand):
     help = "Revoke tokens by user, by display prefix, or every expired one; print how many."
 
     def add_arguments(self, parser):
