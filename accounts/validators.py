@@ -124,6 +124,37 @@ class BlocklistValidator:
         return _("Your password can't be a commonly used or breached password.")
 
 
+class GuessabilityValidator:
+    """Refuse patterns that no word list holds: sequences, keyboard rows, blank space.
+
+    zxcvbn estimates how many guesses a password takes; below `min_guesses_log10`
+    (a million by default) it is refused. Only the first 72 characters are scored
+    (zxcvbn's own limit): the estimate only grows with length.
+    """
+
+    def __init__(self, min_guesses_log10: float = 6):
+        self.min_guesses_log10 = min_guesses_log10
+
+    def validate(self, password: str, user=None) -> None:
+        from zxcvbn import zxcvbn
+
+        if len(password) > PASSWORD_MAX_LENGTH:
+            return  # LengthValidator refuses it.
+        if not _candidates(password).isdisjoint(blocklist()):
+            return  # BlocklistValidator has said so already.
+        if zxcvbn(password[:72])["guesses_log10"] < self.min_guesses_log10:
+            raise ValidationError(
+                _(
+                    "This password is too easy to guess: it is a predictable pattern such as "
+                    "a sequence, a keyboard row or repeated words."
+                ),
+                code="password_predictable",
+            )
+
+    def get_help_text(self) -> str:
+        return _("Your password can't be a predictable pattern such as 123456789012345.")
+
+
 class ContextWordsValidator:
     """Refuse passwords made mostly of the product name or the user's email address.
 

@@ -24,7 +24,7 @@ def test_fifteen_characters_is_the_minimum():
 
 
 def test_length_counts_code_points_not_bytes():
-    fifteen = "ĀāĂăĄąĆćĈĉĊċČčĎ"  # 15 code points, 30 bytes in UTF-8
+    fifteen = "żółwśpiącyłąkęć"  # 15 code points, 25 bytes in UTF-8
     assert _errors(fifteen) == []
     assert _errors(fifteen[:14])[0].startswith("This password is too short.")
     assert _errors("🐢🦊🐙🦉🐝🦀🐳🦔🐌🦒🐧🦩🐊🦜🐞") == []
@@ -163,3 +163,18 @@ def test_admin_user_creation_uses_the_same_policy(client, db):
         response.content
     )
     assert not User.objects.filter(email="new@example.com").exists()
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        " " * 16,
+        "\t" * 15,
+        "123456789012345",
+        "abcdefghijklmno",
+        "qwertyuiopasdfg",
+        "ĀāĂăĄąĆćĈĉĊċČčĎ",
+    ],
+)
+def test_predictable_patterns_are_refused(password):
+    assert "This password is too easy to guess" in " ".join(_errors(password))
