@@ -1,5 +1,5 @@
 from django.contrib.auth import logout as session_logout
-from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
@@ -45,7 +45,7 @@ _API_ROOT = OpenApiResponse(
 )
 _EMAIL_AND_PASSWORD = OpenApiExample(
     "Email and password",
-    value={"email": "ada@example.com", "password": "correct horse battery staple"},
+    value={"email": "ada@example.com", "password": "plum-tree orbit harbour lantern"},
     request_only=True,
 )
 
@@ -102,13 +102,29 @@ class RegisterView(generics.GenericAPIView):
 
 
 @extend_schema(
-    responses={200: LoginResponseSerializer},
+    responses={
+        200: LoginResponseSerializer,
+        403: OpenApiResponse(
+            ErrorSerializer,
+            description="The user already holds ACCOUNTS_MAX_TOKENS_PER_USER live tokens.",
+            examples=[
+                OpenApiExample(
+                    "Token cap reached",
+                    value={
+                        "detail": "You already have 100 active tokens, the most allowed. Revoke "
+                        "tokens you no longer use (DELETE /api/auth/tokens/<id>/ or POST "
+                        "/api/auth/logout-all/) and try again."
+                    },
+                )
+            ],
+        ),
+    },
     examples=[
         OpenApiExample(
             "Email, password and a name for the token",
             value={
                 "email": "ada@example.com",
-                "password": "correct horse battery staple",
+                "password": "plum-tree orbit harbour lantern",
                 "name": "CLI on laptop",
             },
             request_only=True,
@@ -170,9 +186,15 @@ class MeView(generics.RetrieveUpdateAPIView):
 class LogoutView(APIView):
     """Revoke the token that authenticated this request (or end the browser session)."""
 
+    # No scope check: a leaked read-only token must still be able to revoke itself.
+    permission_classes = [permissions.IsAuthenticated]
+
     def post(self, request):
         if isinstance(request.auth, Token):
             request.auth.revoke(Token.RevokeReason.LOGOUT)
+            user_logged_out.send(
+                sender=type(request.user), request=request._request, user=request.user
+            )
         else:
             session_logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -55,6 +55,7 @@ def test_a_session_logs_each_security_event(session_logs):
         "token.issued",
         "login.success",
         "token.revoked",
+        "logout",
         "login.failure",
         "login.lockout",
         "login.failure",
@@ -77,7 +78,8 @@ def test_a_session_logs_each_security_event(session_logs):
         "token_prefix": token[:12],
         "reason": "logout",
     }
-    lockout = events[5]
+    assert events[4] == {"event": "logout", "ip": "127.0.0.1", "user_id": user_id}
+    lockout = events[6]
     assert lockout["email_hash"] == email_hash("mallory@example.com")
     assert lockout["ip"] == "198.51.100.9" and lockout["failures"] == 2
     # `locked` tells whether the email is locked after the attempt.
