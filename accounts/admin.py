@@ -207,6 +207,16 @@ class TokenAdmin(admin.ModelAdmin):
     def state(self, obj: Token) -> str:
         return obj.state
 
+    def has_delete_permission(self, request, obj=None):
+        # Revoke instead: the row, with when and why, is the audit trail.
+        return False
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # The digest is never shown, and no URL filter may probe it either.
+        if lookup.split("__")[0] == "digest":
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
     add_fieldsets = (
         (
             None,
@@ -260,5 +270,9 @@ class TokenAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke selected tokens"), permissions=["change"])
     def revoke_tokens(self, request, queryset):
+        pending = list(queryset.filter(revoked_at__isnull=True))
         count = queryset.revoke(Token.RevokeReason.ADMIN)
+        for token in pending:
+            # The history page then says which operator revoked it, and when.
+            self.log_change(request, token, "Revoked.")
         self.message_user(request, _revoked_message(count), messages.SUCCESS)

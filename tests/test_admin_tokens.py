@@ -278,3 +278,28 @@ def test_only_a_superuser_issues_tokens_for_staff(client, user, admin_user):
     assert "Select a valid choice" in response.context["adminform"].form.errors["user"][0]
     assert _create_token(client, user).status_code == 302
     assert list(Token.objects.values_list("user__email", flat=True)) == [user.email]
+
+
+def test_tokens_cannot_be_deleted_or_filtered_by_digest(admin_client, db):
+    from accounts.models import Token, User
+
+    owner = User.objects.create_user("keep@example.com", "plum-tree orbit harbour lantern")
+    token, _ = Token.objects.issue(owner)
+    assert admin_client.get(f"/admin/accounts/token/{token.pk}/delete/").status_code == 403
+    probe = admin_client.get("/admin/accounts/token/", {"digest__startswith": token.digest[:1]})
+    assert probe.status_code in (302, 400)  # the admin refuses the lookup
+    assert Token.objects.filter(pk=token.pk).exists()
+
+
+def test_revoke_action_records_the_operator_in_history(admin_client, admin_user, db):
+    from django.contrib.admin.models import LogEntry
+
+    from accounts.models import Token, User
+
+    owner = User.objects.create_user("hist@example.com", "plum-tree orbit harbour lantern")
+    token, _ = Token.objects.issue(owner)
+    admin_client.post(
+        "/admin/accounts/token/", {"action": "revoke_tokens", "_selected_action": [token.pk]}
+    )
+    entry = LogEntry.objects.get(object_id=str(token.pk))
+    assert entry.user == admin_user and entry.get_change_message() == "Revoked."
