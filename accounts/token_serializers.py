@@ -44,6 +44,12 @@ class _OptionalScopesField(serializers.MultipleChoiceField):
             return empty
         return value
 
+    def to_internal_value(self, data):
+        # MultipleChoiceField takes any iterable; JSON must send a list, not an object.
+        if isinstance(data, dict):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        return super().to_internal_value(data)
+
 
 class TokenCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)

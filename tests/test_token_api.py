@@ -91,6 +91,7 @@ def test_create_with_expiry_and_scopes(auth_client):
         ({"name": "x", "scopes": ["admin"]}, "scopes"),
         ({"name": "x", "scopes": []}, "scopes"),
         ({"name": "x", "scopes": "read"}, "scopes"),
+        ({"name": "x", "scopes": {"read": 1}}, "scopes"),
         ({"name": ""}, "name"),
         ({"name": "x" * 101}, "name"),
         ({}, "name"),
