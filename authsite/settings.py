@@ -35,6 +35,9 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 INSTALLED_APPS = [
     # django.contrib.admin on accounts.admin_site.AdminSite (a rate-limited login).
     "authsite.apps.AdminConfig",
+    # Before django.contrib.auth, so that its createsuperuser (which applies the
+    # password policy with --noinput too) takes precedence.
+    "accounts",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -43,7 +46,6 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -114,6 +116,7 @@ PASSWORD_HASHERS = [
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "accounts.validators.LengthValidator"},
     {"NAME": "accounts.validators.BlocklistValidator"},
+    {"NAME": "accounts.validators.GuessabilityValidator"},
     {
         "NAME": "accounts.validators.ContextWordsValidator",
         "OPTIONS": {"words": ["authsite"]},
@@ -174,7 +177,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "accounts.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -306,9 +309,16 @@ CONTENT_SECURITY_POLICY = "; ".join(
 # Admin and browsable-API sessions end after 12 hours, not Django's two weeks.
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_COOKIE_AGE", 12 * 3600, minimum=60)
 
+# Where a session login without a (safe) `next` lands: the API root, not a missing profile page.
+LOGIN_REDIRECT_URL = "/api/"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Every line says when, how severe and which logger (accounts.security for auth events).
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
+    # Replaces Django's own console handler for "django", so each line is printed once.
+    "loggers": {"django": {"handlers": ["console"], "propagate": False}},
 }
