@@ -64,3 +64,10 @@ def hasher_calls(monkeypatch) -> list[str]:
 
         monkeypatch.setattr(Argon2PasswordHasher, method, counted)
     return calls
+
+
+@pytest.fixture
+def staff_client(client, admin_user):
+    """A browser session of a superuser, for admin pages."""
+    client.force_login(admin_user)
+    return client

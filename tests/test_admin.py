@@ -3,13 +3,6 @@ import pytest
 from accounts.models import Token, User
 
 
-@pytest.fixture
-def staff_client(client, db):
-    admin = User.objects.create_superuser("admin@example.com", "an admin passphrase")
-    client.force_login(admin)
-    return client
-
-
 def test_token_admin_revoke_action(staff_client, issued_token):
     token, _ = issued_token
     response = staff_client.post(

@@ -21,12 +21,6 @@ def admin_user(db) -> User:
     return User.objects.create_superuser("admin@example.com", "an admin passphrase")
 
 
-@pytest.fixture
-def staff_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
 def _form_data(response) -> dict:
     """The data a browser would submit from an admin change page, as rendered."""
     context_forms = [response.context["adminform"].form]
