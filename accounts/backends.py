@@ -20,13 +20,15 @@ class LockoutBackend(ModelBackend):
             username = kwargs.get(UserModel.USERNAME_FIELD)
         if username is None or password is None:
             return None
-        if lockout.is_locked(username):
+        # Counted before the check, so parallel guesses cannot overshoot the limit.
+        number = lockout.claim_attempt(username, request)
+        if number is None:
             # The same single hash a check against an unknown email costs.
             UserModel().set_password(password)
             return None
         user = super().authenticate(request, username=username, password=password)
         if user is None:
-            lockout.record_failure(username, request)
+            lockout.attempt_failed(username, number, request)
         else:
             lockout.reset(username)
         return user

@@ -1,14 +1,18 @@
-"""Per-account login lock: ACCOUNTS_LOGIN_MAX_FAILURES failed logins for one email
-within ACCOUNTS_LOGIN_FAILURE_WINDOW seconds lock it.
+"""Per-account login lock: ACCOUNTS_LOGIN_MAX_FAILURES password checks for one email
+within ACCOUNTS_LOGIN_FAILURE_WINDOW seconds that do not succeed lock it.
 
-The window opens at an email's first failure. Reaching the limit locks the email,
-existing or not, for the rest of that window; a successful login closes the window.
+The window opens at an email's first counted attempt. Every password check is
+counted *before* the password is hashed (`claim_attempt`), with one atomic
+increment, so however many guesses arrive at once no more than the limit are
+ever checked in a window; a successful check closes the window (`reset`).
+Reaching the limit locks the email, existing or not, for the rest of the window.
 Keys hold a SHA-256 of the normalised email, never the email itself. Used by
 accounts.backends.LockoutBackend, so the API, the admin and the browsable API's
-session login all share one counter.
+session login all share one counter, and by `check_password` for re-authentication.
 """
 
 import math
+import secrets
 import time
 
 from accounts import security_log
@@ -21,9 +25,10 @@ def _window_key(email: str) -> str:
     return f"accounts:login-window:{email_hash(email)}"
 
 
-def _count_key(email: str, opened_at: int) -> str:
-    # The window's opening time is part of the key, so a new window starts from zero.
-    return f"accounts:login-failures:{email_hash(email)}:{opened_at}"
+def _count_key(email: str, window_id: str) -> str:
+    # A random id per window, so a new window (after a reset, even in the same second)
+    # never resumes an old count.
+    return f"accounts:login-failures:{email_hash(email)}:{window_id}"
 
 
 def _window_seconds() -> int:
@@ -35,57 +40,105 @@ def _max_failures() -> int | None:
     return limit if limit else None
 
 
+def _current_window(email: str) -> tuple[int, str] | None:
+    """The (opening second, id) of the email's window if it is still open by the clock."""
+    window = counter_cache().get(_window_key(email))
+    if not isinstance(window, tuple):  # none, or the opening second alone (before issue 8)
+        return None
+    # The clock decides, not only the cache's own expiry, which may lag by a second.
+    if window[0] + _window_seconds() <= int(time.time()):
+        return None
+    return window
+
+
+def _count(email: str) -> tuple[int, int]:
+    """Add one to the email's count in its window (opening one if needed); return it and
+    the seconds left in the window."""
+    cache = counter_cache()
+    seconds = _window_seconds()
+    now = int(time.time())
+    # add() is atomic: of two racing first attempts, one opens the window for both.
+    cache.add(_window_key(email), (now, secrets.token_hex(8)), seconds)
+    window = _current_window(email)
+    if window is None:
+        # The window is over though its key has not expired yet: open a new one, named
+        # after this second so that attempts racing to do the same share it.
+        window = (now, f"s{now}")
+        cache.set(_window_key(email), window, seconds)
+    remaining = max(1, window[0] + seconds - now)
+    return hit(_count_key(email, window[1]), remaining), remaining
+
+
 def retry_after(email: str) -> int | None:
     """Seconds until the email may try again, or None when it is not locked."""
     limit = _max_failures()
     if limit is None:
         return None
-    cache = counter_cache()
-    opened_at = cache.get(_window_key(email))
-    if opened_at is None:
+    window = _current_window(email)
+    if window is None:
         return None
-    # The clock decides, not only the cache's own expiry, which may lag by a second.
-    remaining = opened_at + _window_seconds() - int(time.time())
-    if remaining <= 0 or (cache.get(_count_key(email, opened_at)) or 0) < limit:
+    if (counter_cache().get(_count_key(email, window[1])) or 0) < limit:
         return None
-    return remaining
+    return window[0] + _window_seconds() - int(time.time())
 
 
 def is_locked(email: str) -> bool:
     return retry_after(email) is not None
 
 
-def record_failure(email: str, request=None) -> int:
-    """Count a failed login for `email`; return the failures in the current window."""
+def _log_lockout(email: str, count: int, remaining: int, request) -> None:
+    security_log.event(
+        "login.lockout",
+        request,
+        email_hash=email_hash(email),
+        failures=count,
+        seconds=remaining,
+    )
+
+
+def claim_attempt(email: str, request=None) -> int | None:
+    """Count a password check for `email` before it runs; return its number in the window,
+    or None when the limit is reached and the password must not be checked.
+
+    The caller checks the password only when a number comes back, then calls `reset`
+    on success or `attempt_failed` on failure.
+    """
     limit = _max_failures()
     if limit is None:
         return 0
-    cache = counter_cache()
-    window = _window_seconds()
-    now = int(time.time())
-    # add() is atomic: of two racing first failures, one opens the window for both.
-    cache.add(_window_key(email), now, window)
-    opened_at = cache.get(_window_key(email), now)
-    if opened_at + window <= now:
-        # The window is over though its key has not expired yet: open a new one.
-        opened_at = now
-        cache.set(_window_key(email), now, window)
-    remaining = max(1, opened_at + window - now)
-    count = hit(_count_key(email, opened_at), remaining)
+    count, _ = _count(email)
+    # Counted first, atomically: parallel guesses cannot all see "not locked yet".
+    return count if count <= limit else None
+
+
+def attempt_failed(email: str, number: int, request=None) -> None:
+    """Record that the check `claim_attempt` numbered `number` failed (it is counted already)."""
+    limit = _max_failures()
+    if limit is not None and number == limit:
+        window = _current_window(email)
+        remaining = window[0] + _window_seconds() - int(time.time()) if window else 0
+        _log_lockout(email, number, max(1, remaining), request)
+
+
+def record_failure(email: str, request=None) -> int:
+    """Count a failure for `email` that no claimed attempt covers (e.g. a wrong second
+    factor); return the failures in the current window."""
+    limit = _max_failures()
+    if limit is None:
+        return 0
+    count, remaining = _count(email)
     if count == limit:
-        security_log.event(
-            "login.lockout",
-            request,
-            email_hash=email_hash(email),
-            failures=count,
-            seconds=remaining,
-        )
+        _log_lockout(email, count, remaining, request)
     return count
 
 
 def reset(email: str) -> None:
-    """Forget the failures of `email` (after a successful login)."""
-    counter_cache().delete(_window_key(email))
+    """Forget the failures of `email` (after a successful login): its count and its window."""
+    cache = counter_cache()
+    window = cache.get(_window_key(email))
+    if isinstance(window, tuple):
+        cache.delete(_count_key(email, window[1]))
+    cache.delete(_window_key(email))
 
 
 def check_password(user, raw_password: str, request=None) -> bool:
@@ -94,7 +147,8 @@ def check_password(user, raw_password: str, request=None) -> bool:
     Without this, a stolen token could guess its owner's password through the
     password-change or token-creation forms, unlimited.
     """
-    if is_locked(user.email):
+    number = claim_attempt(user.email, request)
+    if number is None:
         type(user)().set_password(raw_password)  # the same single hash as a real check
         correct = False
     else:
@@ -103,6 +157,7 @@ def check_password(user, raw_password: str, request=None) -> bool:
     if correct:
         reset(user.email)
         return True
-    record_failure(user.email, request)
+    if number is not None:
+        attempt_failed(user.email, number, request)
     security_log.event("reauth.failure", request, user_id=user.pk, locked=is_locked(user.email))
     return False

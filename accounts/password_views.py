@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 
+from accounts import lockout
 from accounts.models import Token
 from accounts.password_reset import send_reset_email
 from accounts.password_serializers import (
@@ -123,5 +124,7 @@ class PasswordResetConfirmView(generics.GenericAPIView):
         revoked = user.change_password(
             serializer.validated_data["new_password"], reason=Token.RevokeReason.PASSWORD_RESET
         )
+        # The owner proved control of the email: the new password works at once.
+        lockout.reset(user.email)
         event("password.reset", request, user_id=user.pk, tokens_revoked=revoked)
         return Response(status=status.HTTP_204_NO_CONTENT)
