@@ -102,17 +102,47 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()
         self.email = type(self).objects.normalize_email(self.email)
 
+    # Set by set_unusable_password (Django keeps the new raw password in `_password`).
+    _password_disabled = False
+    # (reason, token to keep) for the revocation the next save of a new password makes.
+    _revocation: "tuple[str, Token | None] | None" = None
+    # How many tokens the last save of a new password revoked.
+    tokens_revoked = 0
+
+    def set_unusable_password(self) -> None:
+        super().set_unusable_password()
+        self._password_disabled = True
+
+    def save(self, *args, **kwargs) -> None:
+        # Every way of setting a password ends in this save: the API, the admin's forms,
+        # `changepassword`, plain code. Revoking here is the only place none of them can
+        # miss. Django's rehash at login clears `_password` first, so it revokes nothing.
+        update_fields = kwargs.get("update_fields")
+        new_password = (
+            not self._state.adding
+            and (self._password is not None or self._password_disabled)
+            and (update_fields is None or "password" in update_fields)
+        )
+        reason, keep = self._revocation or (Token.RevokeReason.PASSWORD_CHANGE, None)
+        self._password_disabled, self._revocation = False, None
+        if not new_password:
+            super().save(*args, **kwargs)
+            return
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+            others = Token.objects.filter(user=self)
+            if keep is not None:
+                others = others.exclude(pk=keep.pk)
+            self.tokens_revoked = others.revoke(reason)
+
     def change_password(
         self, raw_password: str, *, reason: str, keep: "Token | None" = None
     ) -> int:
         """Set a new password and revoke every token but `keep`; return how many were revoked."""
-        with transaction.atomic():
-            self.set_password(raw_password)
-            self.save(update_fields=["password"])
-            others = Token.objects.filter(user=self)
-            if keep is not None:
-                others = others.exclude(pk=keep.pk)
-            return others.revoke(reason)
+        self.set_password(raw_password)
+        self._revocation = (reason, keep)
+        self.save(update_fields=["password"])
+        return self.tokens_revoked
 
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
