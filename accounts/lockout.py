@@ -19,6 +19,7 @@ from accounts import security_log
 from accounts.conf import app_settings
 from accounts.counters import counter_cache, hit
 from accounts.security_log import email_hash
+from accounts.throttling import check_password_rate
 
 
 def _window_key(email: str) -> str:
@@ -145,11 +146,17 @@ def check_password(user, raw_password: str, request=None) -> bool:
     """Check a signed-in user's password (re-authentication) under the same lock as login.
 
     Without this, a stolen token could guess its owner's password through the
-    password-change or token-creation forms, unlimited.
+    password-change or token-creation forms, unlimited. With a request, the check
+    also counts against the client IP's login rate first, and raises
+    rest_framework.exceptions.Throttled when that is over (a 429 in the API).
     """
+    if request is not None:
+        # No unlimited hashing for anyone holding a token or a session either.
+        check_password_rate(request)
     number = claim_attempt(user.email, request)
     if number is None:
-        type(user)().set_password(raw_password)  # the same single hash as a real check
+        # The same single hash as a real check (__class__: request.user may be lazy).
+        user.__class__().set_password(raw_password)
         correct = False
     else:
         # check_password runs the hasher once and upgrades an old hash on success.

@@ -16,7 +16,7 @@ from accounts.password_serializers import (
     PasswordResetSerializer,
 )
 from accounts.permissions import TokenHasScope
-from accounts.schema import ValidationErrorSerializer
+from accounts.schema import THROTTLED, ValidationErrorSerializer
 from accounts.security_log import email_hash, event
 from accounts.throttling import PasswordResetRateThrottle
 
@@ -48,6 +48,8 @@ class PasswordChangeView(generics.GenericAPIView):
                     WEAK_NEW_PASSWORD,
                 ],
             ),
+            # The current password counts against the per-IP login rate.
+            429: THROTTLED,
         }
     )
     def post(self, request):

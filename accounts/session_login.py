@@ -1,18 +1,24 @@
-"""Browser logins (admin and browsable API) with the API login's protection.
+"""Browser logins and password checks (admin and browsable API) with the API's protection.
 
 They authenticate through accounts.backends.LockoutBackend like the API, so the
 per-account lock is shared, and each POST counts against ACCOUNTS_LOGIN_RATE for
-the client IP, the same bucket as POST /api/auth/login/.
+the client IP, the same bucket as POST /api/auth/login/. The admin's own password
+change checks the old password the same way (accounts.lockout.check_password).
 """
 
 from django import forms
+from django.contrib.admin import forms as admin_forms
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import Throttled
 
-from accounts.throttling import LoginRateThrottle
+from accounts import lockout
+from accounts.throttling import check_password_rate
 from accounts.validators import PASSWORD_MAX_LENGTH
 
 # One message for a wrong password, an unknown email, a locked or inactive account
@@ -20,13 +26,13 @@ from accounts.validators import PASSWORD_MAX_LENGTH
 GENERIC_LOGIN_ERROR = _("Please enter a correct email address and password.")
 
 
-def _password_field() -> forms.CharField:
+def _password_field(label=None, **attrs) -> forms.CharField:
     # Nothing longer than a valid password is ever hashed.
     return forms.CharField(
-        label=_("Password"),
+        label=label or _("Password"),
         strip=False,
         max_length=PASSWORD_MAX_LENGTH,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", **attrs}),
     )
 
 
@@ -40,18 +46,23 @@ class AdminLoginForm(AdminAuthenticationForm):
     password = _password_field()
 
 
+def _too_many(wait: int | None) -> HttpResponse:
+    response = HttpResponse(
+        _("Too many login attempts. Try again later."), status=429, content_type="text/plain"
+    )
+    response["Retry-After"] = str(wait or 1)
+    return response
+
+
 def check_login_rate(request) -> HttpResponse | None:
     """Count a login POST against the per-IP login rate; return a 429 when it is over."""
     if request.method != "POST":
         return None
-    throttle = LoginRateThrottle()
-    if throttle.allow_request(request, None):
-        return None
-    response = HttpResponse(
-        _("Too many login attempts. Try again later."), status=429, content_type="text/plain"
-    )
-    response["Retry-After"] = str(throttle.wait())
-    return response
+    try:
+        check_password_rate(request)
+    except Throttled as exc:
+        return _too_many(exc.wait)
+    return None
 
 
 class SessionLoginView(LoginView):
@@ -62,3 +73,35 @@ class SessionLoginView(LoginView):
 
     def post(self, request, *args, **kwargs):
         return check_login_rate(request) or super().post(request, *args, **kwargs)
+
+
+class AdminPasswordChangeForm(admin_forms.AdminPasswordChangeForm):
+    """The admin's own password change, with the old password checked under the lock."""
+
+    old_password = _password_field(_("Old password"), autofocus=True)
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self) -> str:
+        old_password = self.cleaned_data["old_password"]
+        # Same lock and rate as a login: a hijacked admin session cannot guess unlimited.
+        if not lockout.check_password(self.user, old_password, self.request):
+            raise ValidationError(
+                self.error_messages["password_incorrect"], code="password_incorrect"
+            )
+        return old_password
+
+
+class AdminPasswordChangeView(auth_views.PasswordChangeView):
+    form_class = AdminPasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except Throttled as exc:
+            return _too_many(exc.wait)

@@ -9,6 +9,7 @@ timestamps, which grows with the rate and is read-modify-written without a lock.
 import math
 import time
 
+from rest_framework.exceptions import Throttled
 from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.clientip import client_ip, rate_limit_key
@@ -58,3 +59,14 @@ class RegisterRateThrottle(_AccountsRateThrottle):
 class PasswordResetRateThrottle(_AccountsRateThrottle):
     scope = "password_reset"
     setting = "PASSWORD_RESET_RATE"
+
+
+def check_password_rate(request) -> None:
+    """Count a password check against the client IP's login bucket; raise Throttled when over.
+
+    For password checks outside the login views (re-authentication, the admin's own
+    password change), so that none of them is an unlimited hashing endpoint.
+    """
+    throttle = LoginRateThrottle()
+    if not throttle.allow_request(request, None):
+        raise Throttled(throttle.wait())

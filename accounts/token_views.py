@@ -8,7 +8,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from accounts.models import Token
-from accounts.schema import ErrorSerializer, ValidationErrorSerializer
+from accounts.schema import THROTTLED, ErrorSerializer, ValidationErrorSerializer
 from accounts.serializers import TokenSerializer
 from accounts.token_serializers import TokenCreatedSerializer, TokenCreateSerializer
 from accounts.views import no_store
@@ -70,6 +70,8 @@ class TokenListCreateView(generics.GenericAPIView):
                     ),
                 ],
             ),
+            # A password, when sent, counts against the per-IP login rate.
+            429: THROTTLED,
         },
     )
     def post(self, request):
