@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.admin_forms import TokenCreationForm, TokenInlineForm
+from accounts.admin_rules import NoEscalationUserAdminMixin
 from accounts.models import Token, User
 
 # Shown everywhere a token appears; the digest is never among them.
@@ -73,7 +74,7 @@ class TokenInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(auth_admin.UserAdmin):
+class UserAdmin(NoEscalationUserAdminMixin, auth_admin.UserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     fieldsets = (
