@@ -3,6 +3,7 @@ from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import forms as auth_forms
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +12,7 @@ from django.utils.translation import ngettext
 from accounts.admin_forms import TokenCreationForm, TokenInlineForm
 from accounts.admin_rules import NoEscalationUserAdminMixin
 from accounts.models import Token, User
+from accounts.views import no_store
 
 # Shown everywhere a token appears; the digest is never among them.
 TOKEN_FIELDS = (
@@ -253,21 +255,26 @@ class TokenAdmin(admin.ModelAdmin):
             # Nothing on an issued token is editable; saving the row could only undo a
             # revocation or last-use time written since the page was loaded.
             return
-        token, raw = form.issue()
-        # The admin goes on to log the addition of, and redirect to, the issued row.
+        token, raw = form.issued
+        # The admin goes on to log the addition of the issued row, then calls response_add.
         obj.pk = token.pk
         obj.refresh_from_db()
-        # Shown once through the messages framework (a signed cookie, see settings), so the
-        # raw token is never in a URL, a log line, the database or the history.
-        self.message_user(
-            request,
-            format_html(
-                "The new token for {} is <code>{}</code>. Copy it now: it will not be shown again.",
-                token.user.email,
-                raw,
-            ),
-            messages.WARNING,
-        )
+        # Kept on this in-memory instance only, for response_add to show once.
+        obj.raw_token = raw
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # The raw token is shown in this response and nowhere else: not in a redirect
+        # URL, a message cookie, the session, a log line or the history.
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Token issued"),
+            "opts": self.opts,
+            "token": obj,
+            "raw_token": obj.raw_token,
+            "done_url": reverse("admin:accounts_token_change", args=[obj.pk]),
+        }
+        response = TemplateResponse(request, "admin/accounts/token/issued.html", context)
+        return no_store(response)
 
     @admin.action(description=_("Revoke selected tokens"), permissions=["change"])
     def revoke_tokens(self, request, queryset):

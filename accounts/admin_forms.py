@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import lifetimes
 from accounts.conf import app_settings
+from accounts.exceptions import TokenLimitReached
 from accounts.models import DEFAULT_SCOPES, Token
 from accounts.permissions import READ, SCOPES, WRITE
 
@@ -68,19 +69,37 @@ class TokenCreationForm(forms.ModelForm):
             raise ValidationError(str(error)) from None
         return days
 
+    issued: tuple[Token, str] | None = None
+
+    def _limit_error(self, limit: int) -> ValidationError:
+        return ValidationError(
+            _(
+                "This user already holds %(limit)d live tokens, the most allowed "
+                "(ACCOUNTS_MAX_TOKENS_PER_USER). Revoke some first."
+            ),
+            params={"limit": limit},
+            code="token_limit",
+        )
+
     def clean(self):
         cleaned_data = super().clean()
         user, limit = cleaned_data.get("user"), app_settings.MAX_TOKENS_PER_USER
+        # A quick answer for the common case; the manager decides under a row lock.
         if user is not None and limit is not None:
             if Token.objects.filter(user=user).live().count() >= limit:
-                raise ValidationError(
-                    _(
-                        "This user already holds %(limit)d live tokens, the most allowed "
-                        "(ACCOUNTS_MAX_TOKENS_PER_USER). Revoke some first."
-                    ),
-                    params={"limit": limit},
-                )
+                raise self._limit_error(limit)
         return cleaned_data
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if not self.is_bound or self._errors:
+            return
+        # Issued as the last step of validation, so that the cap, which only the manager
+        # can check reliably (parallel submissions), is a form error rather than a 500.
+        try:
+            self.issued = self.issue()
+        except TokenLimitReached as error:
+            self.add_error(None, self._limit_error(error.limit))
 
     def issue(self) -> tuple[Token, str]:
         """Create the token; return the row and the raw token, which is never stored."""

@@ -207,8 +207,8 @@ SPECTACULAR_SETTINGS = {
 BROWSABLE_API = env_bool("DJANGO_BROWSABLE_API", default=True)
 if not BROWSABLE_API:
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]
-# Messages travel in a signed, HttpOnly cookie and never in the session table: the admin
-# hands a newly issued raw token to the next page in one, and it must not be stored.
+# Messages travel in a signed, HttpOnly cookie, readable by whoever holds it: never put a
+# secret in one (the admin shows a newly issued token in the response that creates it).
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 
 # App settings (defaults and meaning in accounts/conf.py), read when used.

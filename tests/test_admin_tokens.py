@@ -1,11 +1,13 @@
 """The admin as operators use it: counting, revoking and issuing tokens."""
 
+import logging
 import re
 from datetime import timedelta
 
 import pytest
 from django import forms
 from django.contrib.admin.models import LogEntry
+from django.contrib.sessions.models import Session
 from django.db import connection
 from django.utils import timezone
 
@@ -173,24 +175,30 @@ def _create_token(client, user, **overrides):
     return client.post("/admin/accounts/token/add/", data)
 
 
-def test_admin_issues_a_token_shown_once_in_a_message(staff_client, user, api_client):
+def test_admin_issues_a_token_shown_once_on_a_page_of_its_own(
+    staff_client, user, api_client, caplog
+):
+    # Issue 8, item 7: in the response that creates it, never in a cookie or a redirect.
+    caplog.set_level(logging.DEBUG)
     page = staff_client.get("/admin/accounts/token/add/")
     assert page.status_code == 200
     assert b'name="expires_in_days"' in page.content and b'name="digest"' not in page.content
 
     response = _create_token(staff_client, user)
-    assert response.status_code == 302
-    # Never in a URL: the redirect carries no token.
-    assert "ast_" not in response["Location"]
-    assert not TOKEN_RE.search(response.content.decode())
-
-    shown = staff_client.get(response["Location"])
-    messages = [str(m) for m in shown.context["messages"]]
-    raw = next(TOKEN_RE.search(m).group() for m in messages if TOKEN_RE.search(m))
-    assert any("will not be shown again" in m for m in messages)
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    assert "Location" not in response
+    content = response.content.decode()
+    assert len(TOKEN_RE.findall(content)) == 1
+    raw = TOKEN_RE.search(content).group()
     assert tokens.is_well_formed(raw)
-
+    assert "it will not be shown again" in content
     token = Token.objects.get(digest=tokens.digest(raw))
+    assert f'href="/admin/accounts/token/{token.pk}/change/"' in content  # "Done"
+    # The copy button's script is a static file (the CSP allows no inline script).
+    assert 'src="/static/accounts/admin/copy_token.js"' in content
+    assert "<script>" not in content
+
     assert (token.user, token.name, token.scopes, token.kind) == (
         user,
         "deploy bot",
@@ -201,10 +209,16 @@ def test_admin_issues_a_token_shown_once_in_a_message(staff_client, user, api_cl
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert api_client.get(ME).status_code == 200
 
-    # Exactly once: the next page no longer has it.
-    again = staff_client.get(response["Location"])
-    assert raw.encode() not in again.content
-    # Nowhere in the database, the history included.
+    # No cookie carries it, not even signed and compressed in a message.
+    assert "messages" not in response.cookies
+    for morsel in response.cookies.values():
+        assert raw not in morsel.value
+    # The next pages do not have it.
+    for url in (f"/admin/accounts/token/{token.pk}/change/", "/admin/accounts/token/"):
+        assert raw.encode() not in staff_client.get(url).content
+    # Nowhere in the database: sessions, history and tokens included.
+    for session in Session.objects.all():
+        assert raw not in str(session.get_decoded())
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names():
             cursor.execute(f'SELECT * FROM "{table}"')
@@ -212,6 +226,9 @@ def test_admin_issues_a_token_shown_once_in_a_message(staff_client, user, api_cl
                 assert not any(raw in str(value) for value in row), table
     entry = LogEntry.objects.get(object_id=str(token.pk))
     assert entry.is_addition() and token.digest not in entry.object_repr
+    assert raw not in entry.change_message
+    # Nor in any log line.
+    assert caplog.records and not any(raw in record.getMessage() for record in caplog.records)
 
 
 @pytest.mark.parametrize(
@@ -247,7 +264,7 @@ def test_admin_token_max_lifetime_is_read_when_used(staff_client, user, settings
     assert "at most 3 days" in response.context["adminform"].form.errors["expires_in_days"][0]
     settings.ACCOUNTS_TOKEN_MAX_TTL = None
     response = _create_token(staff_client, user, expires_in_days="")
-    assert response.status_code == 302
+    assert response.status_code == 200 and "adminform" not in response.context
     assert Token.objects.get().expires_at is None
 
 
@@ -270,7 +287,7 @@ def test_only_a_superuser_issues_tokens_for_staff(client, user, admin_user):
     response = _create_token(client, admin_user)
     assert response.status_code == 200
     assert "Select a valid choice" in response.context["adminform"].form.errors["user"][0]
-    assert _create_token(client, user).status_code == 302
+    assert "adminform" not in _create_token(client, user).context
     assert list(Token.objects.values_list("user__email", flat=True)) == [user.email]
 
 
