@@ -8,6 +8,7 @@ import pytest
 from django import forms
 from django.contrib.admin.models import LogEntry
 from django.contrib.sessions.models import Session
+from django.contrib.staticfiles import finders
 from django.db import connection
 from django.utils import timezone
 
@@ -197,6 +198,7 @@ def test_admin_issues_a_token_shown_once_on_a_page_of_its_own(
     assert f'href="/admin/accounts/token/{token.pk}/change/"' in content  # "Done"
     # The copy button's script is a static file (the CSP allows no inline script).
     assert 'src="/static/accounts/admin/copy_token.js"' in content
+    assert finders.find("accounts/admin/copy_token.js")
     assert "<script>" not in content
 
     assert (token.user, token.name, token.scopes, token.kind) == (
