@@ -51,6 +51,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "accounts.middleware.RequestBodyLimitMiddleware",
+    # Before anything reads the body: only text charsets are ever decoded (issue 8).
+    "accounts.middleware.RequestCharsetMiddleware",
     "accounts.middleware.ContentSecurityPolicyMiddleware",
     "accounts.middleware.ClientIPMiddleware",
     # Serves collected static files (admin, browsable API, docs) in production too.
@@ -178,8 +180,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PARSER_CLASSES": [
         "accounts.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "accounts.parsers.FormParser",
+        "accounts.parsers.MultiPartParser",
     ],
     "EXCEPTION_HANDLER": "accounts.handlers.exception_handler",
     # drf-spectacular's, plus the error responses each view can produce (accounts/schema.py).
