@@ -227,9 +227,31 @@ ACCOUNTS_MAX_TOKENS_PER_USER = env_int(
     "ACCOUNTS_MAX_TOKENS_PER_USER", 100, minimum=1, allow_none=True
 )
 
-# Email, for password reset: printed to the console unless DJANGO_EMAIL_HOST names an SMTP server.
-if _email_host := env_str("DJANGO_EMAIL_HOST"):
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+# Email, for password reset. DJANGO_EMAIL_BACKEND is smtp (the default when DJANGO_EMAIL_HOST
+# is set) or console, which prints every email, reset codes included, to standard output.
+# With debug off the console is never chosen silently: reset codes in a log are an account
+# takeover for anyone who reads it (issue 8).
+_EMAIL_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+}
+_email_host = env_str("DJANGO_EMAIL_HOST")
+_email_backend = (env_str("DJANGO_EMAIL_BACKEND") or "").lower() or (
+    "smtp" if _email_host else "console" if DEBUG else None
+)
+if _email_backend is None:
+    raise ConfigurationError(
+        "With debug off, set DJANGO_EMAIL_HOST to an SMTP server (or DJANGO_EMAIL_BACKEND=console "
+        "for a local run, which prints reset codes to the log)."
+    )
+if _email_backend not in _EMAIL_BACKENDS:
+    raise ConfigurationError(
+        f"DJANGO_EMAIL_BACKEND must be smtp or console, not {_email_backend!r}."
+    )
+if _email_backend == "smtp" and not _email_host:
+    raise ConfigurationError("DJANGO_EMAIL_BACKEND=smtp needs DJANGO_EMAIL_HOST.")
+EMAIL_BACKEND = _EMAIL_BACKENDS[_email_backend]
+if _email_backend == "smtp":
     EMAIL_HOST = _email_host
     EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 587, minimum=1)
     EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER", "")
@@ -242,8 +264,6 @@ if _email_host := env_str("DJANGO_EMAIL_HOST"):
             "turn DJANGO_EMAIL_USE_TLS off to use SSL."
         )
     EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 10, minimum=1)
-else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "authsite <noreply@localhost>")
 # Password reset codes are valid this many seconds (and for one use).
 PASSWORD_RESET_TIMEOUT = env_int("DJANGO_PASSWORD_RESET_TIMEOUT", 3600, minimum=60)
