@@ -7,6 +7,7 @@ debug on. See README.md for every variable.
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -46,6 +47,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Email is sent by tasks (accounts/emails.py): Django 6's tasks framework, backported.
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -264,6 +268,37 @@ if _email_backend == "smtp":
             "turn DJANGO_EMAIL_USE_TLS off to use SSL."
         )
     EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 10, minimum=1)
+# Tasks (sending email): "database" queues them for `manage.py db_worker` (docs/email.md);
+# "immediate" runs them inside the request, for development only, because a request for a
+# known account would then wait for the mail server and tell it apart (issue 8).
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+_tasks_backend = (env_str("DJANGO_TASKS_BACKEND") or "").lower() or (
+    "immediate" if DEBUG else "database"
+)
+if _tasks_backend not in _TASK_BACKENDS:
+    raise ConfigurationError(
+        f"DJANGO_TASKS_BACKEND must be database or immediate, not {_tasks_backend!r}."
+    )
+if _tasks_backend == "immediate" and not DEBUG:
+    raise ConfigurationError(
+        "DJANGO_TASKS_BACKEND=immediate is for development only: with debug off, "
+        "a worker (manage.py db_worker) sends email."
+    )
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_tasks_backend]}}
+
+# Where users reach this service, e.g. https://auth.example.com: links in emails are built
+# on it, never on the request's Host header (see accounts/password_reset.py).
+PUBLIC_URL = (env_str("DJANGO_PUBLIC_URL") or "").rstrip("/")
+if PUBLIC_URL:
+    _public = urlsplit(PUBLIC_URL)
+    if _public.scheme not in ("http", "https") or not _public.netloc or _public[2:] != ("", "", ""):
+        raise ConfigurationError(
+            f"DJANGO_PUBLIC_URL must be an origin such as https://auth.example.com, "
+            f"not {PUBLIC_URL!r}."
+        )
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "authsite <noreply@localhost>")
 # Password reset codes are valid this many seconds (and for one use).
 PASSWORD_RESET_TIMEOUT = env_int("DJANGO_PASSWORD_RESET_TIMEOUT", 3600, minimum=60)
