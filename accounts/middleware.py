@@ -25,6 +25,26 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
+class NoStoreMiddleware:
+    """Keep every response of the auth endpoints out of caches, errors included.
+
+    They carry tokens, profiles and form pages with personal data; a shared or browser
+    cache must not keep any of them.
+    """
+
+    PREFIXES = ("/api/auth/", "/api-auth/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path_info.startswith(self.PREFIXES):
+            response["Cache-Control"] = "no-store"
+            response["Pragma"] = "no-cache"
+        return response
+
+
 class RequestBodyLimitMiddleware:
     """Refuse a body over DATA_UPLOAD_MAX_MEMORY_SIZE with 413 before anything reads it.
 

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so that every auth response is covered, errors from other middleware too.
+    "accounts.middleware.NoStoreMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "accounts.middleware.RequestBodyLimitMiddleware",
     # Before anything reads the body: only text charsets are ever decoded (issue 8).
@@ -180,7 +182,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        # DRF's, never echoing a submitted password or code into a form (accounts/renderers.py).
+        "accounts.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [
         "accounts.parsers.JSONParser",
