@@ -3,9 +3,8 @@
 import os
 import sys
 
-from django.core.wsgi import get_wsgi_application
-
 from authsite.env import ConfigurationError
+from authsite.handlers import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "authsite.settings")
 

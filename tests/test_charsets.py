@@ -177,3 +177,30 @@ def test_a_disallowed_host_elsewhere_keeps_djangos_page(db, client):
     response = client.get("/admin/login/", HTTP_HOST="evil.example")
     assert response.status_code == 400
     assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("codec", NOT_TEXT)
+def test_the_served_application_refuses_a_non_text_charset_with_a_query_string(db, codec):
+    # Django's own request would decode the query string with the charset while it is built,
+    # before any middleware: a 500. The project's handler (authsite/wsgi.py) never does.
+    from io import BytesIO
+
+    from authsite.handlers import WSGIHandler
+
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/api/auth/login/",
+        "QUERY_STRING": "next=%2Fapi%2F",
+        "CONTENT_TYPE": f"application/json; charset={codec}",
+        "CONTENT_LENGTH": "2",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": BytesIO(b"{}"),
+        "wsgi.errors": BytesIO(),
+    }
+    statuses = []
+    body = b"".join(WSGIHandler()(environ, lambda status, headers: statuses.append(status)))
+    assert statuses == ["415 Unsupported Media Type"]
+    assert json.loads(body) == {"detail": f'Unsupported charset "{codec}".'}
