@@ -191,9 +191,19 @@ def test_production_without_a_mail_server_refuses_to_start():
             {"DJANGO_EMAIL_BACKEND": "file", "DJANGO_EMAIL_HOST": "mail.example.com"},
             "DJANGO_EMAIL_BACKEND must be smtp or console, not 'file'.",
         ),
+        (
+            {"DJANGO_EMAIL_BACKEND": "console", "DJANGO_TASKS_BACKEND": "immediate"},
+            "DJANGO_TASKS_BACKEND=immediate is for development only: with debug off, "
+            "a worker (manage.py db_worker) sends email.",
+        ),
+        (
+            {"DJANGO_EMAIL_BACKEND": "console", "DJANGO_PUBLIC_URL": "auth.example.com"},
+            "DJANGO_PUBLIC_URL must be an origin such as https://auth.example.com, "
+            "not 'auth.example.com'.",
+        ),
     ],
 )
-def test_a_bad_email_backend_refuses_to_start(extra, error):
+def test_bad_email_settings_refuse_to_start(extra, error):
     result = _check(_production(extra))
     assert result.returncode != 0
     assert result.stderr.strip() == f"Configuration error: {error}"
