@@ -74,9 +74,7 @@ def test_the_session_login_form_never_echoes_the_password(client, user):
 
 
 def _throttled(client):
-    from django.conf import settings
-
-    settings.ACCOUNTS_PASSWORD_RESET_RATE = "1/hour"
+    # The test's `settings` fixture has set ACCOUNTS_PASSWORD_RESET_RATE to 1/hour.
     client.post("/api/auth/password/reset/", {"email": "a@example.com"}, format="json")
     return client.post("/api/auth/password/reset/", {"email": "a@example.com"}, format="json")
 
@@ -116,6 +114,7 @@ def _throttled(client):
     ],
 )
 def test_every_auth_response_is_no_store(db, settings, request_, status):
+    settings.ACCOUNTS_PASSWORD_RESET_RATE = "1/hour"
     response = request_(APIClient())
     assert response.status_code == status
     assert response["Cache-Control"] == "no-store"
