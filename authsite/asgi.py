@@ -1,9 +1,16 @@
 """ASGI entry point."""
 
 import os
+import sys
 
-from django.core.asgi import get_asgi_application
+from authsite.env import ConfigurationError
+from authsite.handlers import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "authsite.settings")
 
-application = get_asgi_application()
+try:
+    application = get_asgi_application()
+except ConfigurationError as error:
+    # One sentence, not a traceback, as authsite/wsgi.py.
+    print(f"Configuration error: {error}", file=sys.stderr, flush=True)
+    sys.exit(4)
