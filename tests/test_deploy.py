@@ -118,3 +118,14 @@ def test_the_app_unit_restarts_gunicorn_with_the_repository_config():
     assert "Restart=always" in unit
     assert "EnvironmentFile=/etc/authsite/authsite.env" in unit
     assert (ROOT / "gunicorn.conf.py").exists()
+
+
+def test_the_example_environment_reads_the_same_in_sh_as_in_systemd():
+    # deploy/authsite.cron sources the file with sh; systemd reads it as EnvironmentFile.
+    expected = _read_env_file(DEPLOY / "authsite.env.example")
+    script = f'set -a; . "{DEPLOY / "authsite.env.example"}"; exec env'
+    result = subprocess.run(
+        ["/bin/sh", "-c", script], env={}, capture_output=True, text=True, timeout=30, check=True
+    )
+    from_sh = dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+    assert {key: from_sh.get(key) for key in expected} == expected
