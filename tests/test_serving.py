@@ -176,3 +176,54 @@ def test_a_configuration_error_is_one_sentence(tmp_path):
     assert "Traceback" not in result.stderr + result.stdout
     # gunicorn's own start-up line, and the sentence: nothing else.
     assert len(result.stderr.splitlines()) <= 2
+
+
+def _gunicorn_config(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--print-config", "authsite.wsgi"],
+        cwd=ROOT,
+        # --print-config loads the app too: debug on, so it needs no secret.
+        env={"PATH": f"{BIN}:/usr/bin:/bin", "DJANGO_DEBUG": "1", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_gunicorn_settings_come_from_the_environment():
+    if not (BIN / "gunicorn").exists():
+        pytest.skip(f"gunicorn is not installed in {sys.prefix}")
+
+    def settings(env):
+        result = _gunicorn_config(env)
+        assert result.returncode == 0, result.stderr
+        return {
+            name.strip(): value.strip()
+            for name, _, value in (line.partition("=") for line in result.stdout.splitlines())
+        }
+
+    defaults = settings({})
+    assert defaults["bind"] == "['127.0.0.1:8000']"
+    assert defaults["workers"] == str(os.cpu_count())
+    assert (defaults["worker_class"], defaults["threads"]) == ("gthread", "4")
+    assert (defaults["timeout"], defaults["graceful_timeout"]) == ("30", "30")
+    chosen = settings(
+        {"HOST": "0.0.0.0", "PORT": "9000", "WEB_CONCURRENCY": "3", "GUNICORN_THREADS": "8"}
+    )
+    assert chosen["bind"] == "['0.0.0.0:9000']"
+    assert (chosen["workers"], chosen["threads"]) == ("3", "8")
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"PORT": "http"}, "PORT must be a whole number, not 'http'."),
+        ({"GUNICORN_THREADS": "0"}, "GUNICORN_THREADS must be at least 1, not 0."),
+    ],
+)
+def test_a_bad_gunicorn_variable_is_one_sentence(env, message):
+    if not (BIN / "gunicorn").exists():
+        pytest.skip(f"gunicorn is not installed in {sys.prefix}")
+    result = _gunicorn_config(env)
+    assert result.returncode == 1
+    assert result.stderr == f"Configuration error: {message}\n"
