@@ -30,7 +30,8 @@ def _int(name: str, default: int) -> int:
     return number
 
 
-bind = f"{os.environ.get('HOST', '127.0.0.1')}:{_int('PORT', 8000)}"
+# An empty HOST must not mean every interface.
+bind = f"{os.environ.get('HOST', '').strip() or '127.0.0.1'}:{_int('PORT', 8000)}"
 workers = _int("WEB_CONCURRENCY", os.cpu_count() or 1)
 # Threaded workers: a client dripping its body slowly holds one thread, not a whole
 # process (nginx buffers requests too; see deploy/nginx-authsite.conf).

@@ -227,3 +227,18 @@ def test_a_bad_gunicorn_variable_is_one_sentence(env, message):
     result = _gunicorn_config(env)
     assert result.returncode == 1
     assert result.stderr == f"Configuration error: {message}\n"
+
+
+def test_a_client_dripping_its_body_does_not_hold_up_others(served):
+    # One worker, two threads: the slow client holds one thread, not the process.
+    # With one thread (a sync worker) this request times out.
+    port, _, _ = served
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as slow:
+        slow.sendall(
+            b"POST /api/auth/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b'Content-Type: application/json\r\nContent-Length: 200\r\n\r\n{"email": '
+        )
+        started = time.monotonic()
+        status, _, _ = _request(port, "/api/")
+        assert status == 200
+        assert time.monotonic() - started < 10
