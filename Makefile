@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format superuser bench schema clean
+.PHONY: run serve test lint format superuser bench schema clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,14 @@ run: $(VENV)/.runtime
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py createcachetable
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## Serve as in production: debug off, the release steps (migrate, collectstatic), then gunicorn
+## with gunicorn.conf.py on $(HOST):$(PORT). Needs DJANGO_SECRET_KEY; see docs/production.md
+## for the variables of a local run without TLS.
+serve: $(VENV)/.runtime
+	DJANGO_DEBUG=0 $(BIN)/python manage.py migrate --noinput
+	DJANGO_DEBUG=0 $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	DJANGO_DEBUG=0 HOST=$(HOST) PORT=$(PORT) exec $(BIN)/gunicorn -c gunicorn.conf.py authsite.wsgi
 
 ## Install the dev requirements and run the whole suite (SQLite unless DATABASE_URL is set).
 test: $(VENV)/.dev

@@ -329,9 +329,11 @@ else:
             "BACKEND": "accounts.cache.DatabaseCache",
             "LOCATION": "authsite_cache",
             "KEY_PREFIX": _CACHE_KEY_PREFIX,
-            # Culling drops entries at random once MAX_ENTRIES is passed; set it high so
-            # a flood of new keys cannot push a live lock out.
-            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+            # Every CULL_EVERY-th write of a process deletes that many expired rows
+            # (no table count per write; accounts/cache.py); `purgecache` from cron
+            # deletes the rest. Past MAX_ENTRIES live entries are culled at random, so
+            # it is high: a flood of new keys cannot push a live lock out.
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000, "CULL_EVERY": 1000},
         }
     }
 
