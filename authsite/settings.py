@@ -109,8 +109,6 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db_options["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"
     _db_options["timeout"] = env_float("DJANGO_DB_SQLITE_TIMEOUT", 10.0, minimum=0.0)
 elif _db["ENGINE"] == "django.db.backends.postgresql":
-    from psycopg_pool import ConnectionPool
-
     from authsite.db import BoundedConnection
 
     _statement_timeout = env_float("DJANGO_DB_STATEMENT_TIMEOUT", 5.0, minimum=0.1)
@@ -128,13 +126,6 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
                 "max_size": env_int("DJANGO_DB_POOL_MAX_SIZE", 4, minimum=1),
                 "timeout": env_float("DJANGO_DB_POOL_TIMEOUT", 2.0, minimum=0.1),
                 "max_idle": env_float("DJANGO_DB_POOL_MAX_IDLE", 60.0, minimum=1.0),
-                # An empty query on checkout (instead of CONN_HEALTH_CHECKS' SELECT 1), so a
-                # connection broken by a server restart is replaced, not handed out.
-                "check": (
-                    ConnectionPool.check_connection
-                    if env_bool("DJANGO_DB_POOL_CHECK", default=True)
-                    else None
-                ),
                 # Every wait for the server is bounded (authsite/db.py): statement_timeout
                 # is enforced by the server, which a frozen server never does.
                 "connection_class": BoundedConnection,
@@ -143,7 +134,10 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     )
     # The pool replaces persistent connections; Django refuses both at once.
     _db["CONN_MAX_AGE"] = 0
-    _db["CONN_HEALTH_CHECKS"] = False
+    # With a pool this is psycopg-pool's check: an empty query when a connection is taken
+    # (not Django's SELECT 1 per request), so one broken by a server restart is replaced
+    # rather than failing a request. DJANGO_DB_POOL_CHECK=0 saves that round trip.
+    _db["CONN_HEALTH_CHECKS"] = env_bool("DJANGO_DB_POOL_CHECK", default=True)
     DATABASE_READ_TIMEOUT = _statement_timeout + 1
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -60,18 +60,18 @@ def test_postgresql_uses_a_bounded_pool_with_timeouts():
         "from django.conf import settings as s; import json; d = s.DATABASES['default'];"
         "o = d['OPTIONS']; p = o['pool'];"
         "print(json.dumps([d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'], o['connect_timeout'],"
-        " o['options'], p['max_size'], p['timeout'], p['min_size'], p['check'].__name__,"
+        " o['options'], p['max_size'], p['timeout'], p['min_size'],"
         " p['connection_class'].__name__, s.DATABASE_READ_TIMEOUT]))",
     )
+    # CONN_HEALTH_CHECKS with a pool is psycopg-pool's check on checkout.
     assert json.loads(out) == [
         0,
-        False,
+        True,
         3,
         "-c statement_timeout=2500",
         6,
         2.0,
         1,
-        "check_connection",
         "BoundedConnection",
         3.5,
     ]
