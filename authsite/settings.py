@@ -125,7 +125,12 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
                 "min_size": env_int("DJANGO_DB_POOL_MIN_SIZE", 1),
                 "max_size": env_int("DJANGO_DB_POOL_MAX_SIZE", 4, minimum=1),
                 "timeout": env_float("DJANGO_DB_POOL_TIMEOUT", 2.0, minimum=0.1),
-                "max_idle": env_float("DJANGO_DB_POOL_MAX_IDLE", 60.0, minimum=1.0),
+                "max_idle": env_float("DJANGO_DB_POOL_MAX_IDLE", 10.0, minimum=1.0),
+                # Failed reconnections back off exponentially (1, 2, 4 s...); giving up soon
+                # lets the next request start a fresh attempt, so recovery takes seconds.
+                "reconnect_timeout": env_float(
+                    "DJANGO_DB_POOL_RECONNECT_TIMEOUT", 5.0, minimum=1.0
+                ),
                 # Every wait for the server is bounded (authsite/db.py): statement_timeout
                 # is enforced by the server, which a frozen server never does.
                 "connection_class": BoundedConnection,

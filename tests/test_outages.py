@@ -170,3 +170,13 @@ def test_sqlite_database_is_locked_is_a_503(api_client, db, monkeypatch):
     )
     assert response.status_code == 503
     assert response.json() == BODY
+
+
+def test_a_cache_outage_ends_with_the_next_counter_update(api_client, user, password, logged):
+    outages.begin(outages.CACHE, ConnectionInterrupted(connection=None))
+    response = api_client.post(
+        "/api/auth/login/", {"email": user.email, "password": password}, format="json"
+    )
+    assert response.status_code == 200
+    assert not outages.is_active(outages.CACHE)
+    assert _lines(logged, "authsite.outages")[-1].startswith("The cache is available again")
