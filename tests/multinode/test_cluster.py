@@ -189,7 +189,6 @@ def test_few_database_connections_starve_no_server(cluster, postgres):
         postgres.stop()
         postgres.start()
     counts = {s.url: [st for url, st in results if url == s.url] for s in (a, b)}
-    print({url: (sts.count(200), sts.count(503), len(sts)) for url, sts in counts.items()})
     for statuses in counts.values():
         assert 500 not in statuses
         assert statuses.count(200) >= 0.9 * len(statuses), statuses
