@@ -20,14 +20,9 @@ from pathlib import Path
 import pytest
 
 from tests.live.conftest import ROOT, LiveSite, _server_env, _wait_for_address
+from tests.test_multiprocess import _free_port
 
 PASSWORD = "plum-tree orbit harbour lantern"
-
-
-def _spare_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _unavailable(reason: str):
@@ -55,7 +50,7 @@ class Postgres:
         self.dir = Path(tempfile.mkdtemp(prefix="authsite-multinode-pg-"))
         shutil.chown(self.dir, "postgres")
         self.data = self.dir / "data"
-        self.port = _spare_port()
+        self.port = _free_port()
         self.url = f"postgres://postgres@127.0.0.1:{self.port}/authsite"
         result = _as_postgres(
             str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust"
@@ -110,7 +105,7 @@ class Redis:
     def __init__(self):
         if not shutil.which("redis-server"):
             _unavailable("redis-server is not installed.")
-        self.port = _spare_port()
+        self.port = _free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process = None
 
