@@ -112,6 +112,13 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     from authsite.db import BoundedConnection
 
     _statement_timeout = env_float("DJANGO_DB_STATEMENT_TIMEOUT", 5.0, minimum=0.1)
+    _pool_min = env_int("DJANGO_DB_POOL_MIN_SIZE", 1)
+    _pool_max = env_int("DJANGO_DB_POOL_MAX_SIZE", 4, minimum=1)
+    if _pool_min > _pool_max:
+        raise ConfigurationError(
+            f"DJANGO_DB_POOL_MIN_SIZE ({_pool_min}) cannot exceed "
+            f"DJANGO_DB_POOL_MAX_SIZE ({_pool_max})."
+        )
     _db_options.update(
         {
             # libpq: give up on an unreachable server after this many seconds.
@@ -122,8 +129,8 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
             # timeout for a connection is answered 503. Idle connections are closed after
             # max_idle, so one server does not keep connections another one needs.
             "pool": {
-                "min_size": env_int("DJANGO_DB_POOL_MIN_SIZE", 1),
-                "max_size": env_int("DJANGO_DB_POOL_MAX_SIZE", 4, minimum=1),
+                "min_size": _pool_min,
+                "max_size": _pool_max,
                 "timeout": env_float("DJANGO_DB_POOL_TIMEOUT", 2.0, minimum=0.1),
                 "max_idle": env_float("DJANGO_DB_POOL_MAX_IDLE", 10.0, minimum=1.0),
                 # Failed reconnections back off exponentially (1, 2, 4 s...); giving up soon

@@ -114,3 +114,22 @@ def test_a_server_that_does_not_answer_is_given_up_on(settings):
         conn.execute("SELECT pg_sleep(3)")
     assert time.monotonic() - started < 1.5
     assert conn.closed
+
+
+def test_a_pool_smaller_than_its_minimum_stops_start_up():
+    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DJANGO_DEBUG": "1"}
+    env = {
+        "DATABASE_URL": "postgres://app@db.example.com/app",
+        "DJANGO_DB_POOL_MIN_SIZE": "5",
+        "DJANGO_DB_POOL_MAX_SIZE": "2",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        env={**base, **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "DJANGO_DB_POOL_MIN_SIZE (5) cannot exceed DJANGO_DB_POOL_MAX_SIZE (2)." in result.stderr
