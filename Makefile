@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test lint format superuser bench schema clean
+.PHONY: run serve test test-multinode lint format superuser bench schema clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ serve: $(VENV)/.runtime
 ## Install the dev requirements and run the whole suite (SQLite unless DATABASE_URL is set).
 test: $(VENV)/.dev
 	DJANGO_DEBUG=1 $(BIN)/pytest $(PYTEST_ARGS)
+
+## Fault tests on servers of their own: PostgreSQL stopped, frozen and short of connections,
+## Redis stopped, a burst of SQLite sign-ups (docs/failures.md). Root only; a few minutes.
+test-multinode: $(VENV)/.dev
+	DJANGO_DEBUG=1 $(BIN)/pytest -m multinode tests/multinode $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -7,6 +7,7 @@ both increment atomically (see accounts/cache.py for the database).
 from django.core.cache import caches
 
 from accounts.conf import app_settings
+from authsite import outages
 
 
 def counter_cache():
@@ -18,8 +19,11 @@ def hit(key: str, timeout: int) -> int:
     cache = counter_cache()
     cache.add(key, 0, timeout)
     try:
-        return cache.incr(key)
+        count = cache.incr(key)
     except ValueError:
         # It expired between add() and incr(): this hit starts a new window.
         cache.set(key, 1, timeout)
-        return 1
+        count = 1
+    # The cache answered: a Redis outage, if one was going on, is over (one log line).
+    outages.end(outages.CACHE)
+    return count

@@ -40,6 +40,14 @@ class InsufficientScope(exceptions.PermissionDenied):
         self.scope = scope
 
 
+class ServiceUnavailable(exceptions.APIException):
+    """The database or the cache cannot be reached; the client should retry shortly."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = _("Service temporarily unavailable.")
+    default_code = "service_unavailable"
+
+
 class TokenLimitReached(Exception):
     """Raised by Token.objects.issue when the user already holds the most live tokens allowed."""
 

@@ -11,16 +11,25 @@ from accounts.exceptions import (
     InsufficientScope,
     InvalidToken,
     MalformedAuthorization,
+    ServiceUnavailable,
     TokenLimitReached,
     www_authenticate,
 )
+from authsite import outages
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus the RFC 6750 error attribute for token failures."""
+    """DRF's handler, plus the RFC 6750 error attribute for token failures.
+
+    An unreachable database or cache (from authentication, throttles, the view) is a
+    503 with Retry-After, logged once per outage by authsite.outages.
+    """
     if isinstance(exc, TokenLimitReached):
         # Raised by the manager for login, token creation and commands alike.
         exc = PermissionDenied(str(exc), code="token_limit")
+    elif (kind := outages.kind_of(exc)) is not None:
+        outages.begin(kind, exc)
+        exc = ServiceUnavailable()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -30,4 +39,7 @@ def exception_handler(exc, context):
         response["WWW-Authenticate"] = www_authenticate("insufficient_scope", scope=exc.scope)
     elif isinstance(exc, MalformedAuthorization):
         response["WWW-Authenticate"] = www_authenticate("invalid_request")
+    elif isinstance(exc, ServiceUnavailable):
+        response["Retry-After"] = outages.retry_after()
+        response["Cache-Control"] = "no-store"
     return response

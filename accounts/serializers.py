@@ -1,6 +1,6 @@
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -60,8 +60,7 @@ class RegisterSerializer(serializers.Serializer):
         # Hash first and let the unique index decide, so a taken email costs the
         # same work as a free one and two racing sign-ups cannot both succeed.
         try:
-            with transaction.atomic():
-                return User.objects.create_user(validated_data["email"], validated_data["password"])
+            return User.objects.register(validated_data["email"], validated_data["password"])
         except IntegrityError:
             raise serializers.ValidationError(
                 {"email": [_("A user with that email already exists.")]}

@@ -95,3 +95,17 @@ def env_rate(name: str, default: str | None) -> str | None:
             f"{name} must be a rate like 10/s, 10/min, 10/hour or 10/day, not {value!r}."
         )
     return value
+
+
+def env_float(name: str, default: float, *, minimum: float = 0.0) -> float:
+    """Read a number of seconds that may have a fraction, such as 0.5."""
+    value = _raw(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number, not {value!r}.") from None
+    if not number >= minimum or number == float("inf"):
+        raise ConfigurationError(f"{name} must be a finite number of at least {minimum}.")
+    return number

@@ -1,5 +1,7 @@
 """JSON error responses for API paths that no DRF view handles."""
 
+import sys
+
 from django.core.exceptions import (
     DisallowedHost,
     RequestDataTooBig,
@@ -10,6 +12,8 @@ from django.http import JsonResponse
 from django.urls import Resolver404, resolve
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
+
+from authsite import outages
 
 
 def _is_api(request) -> bool:
@@ -34,6 +38,12 @@ def api_not_found(request, *args, **kwargs) -> JsonResponse:
 
 
 def server_error(request, *args, **kwargs):
+    # Django calls this while handling the exception: an unreachable database or cache
+    # (raised in a middleware, say) is a 503 to retry, not a 500.
+    exc = sys.exc_info()[1]
+    if (kind := outages.kind_of(exc)) is not None:
+        outages.begin(kind, exc)
+        return outages.service_unavailable(request)
     if _is_api(request):
         return JsonResponse({"detail": "A server error occurred."}, status=500)
     return defaults.server_error(request, *args, **kwargs)

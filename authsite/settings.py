@@ -14,6 +14,7 @@ import dj_database_url
 from authsite.env import (
     ConfigurationError,
     env_bool,
+    env_float,
     env_int,
     env_list,
     env_rate,
@@ -53,9 +54,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz, answered before anything else runs (no host check, no session).
+    "authsite.health.HealthCheckMiddleware",
     # Outermost, so that every auth response is covered, errors from other middleware too.
     "accounts.middleware.NoStoreMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Database and cache connection errors become 503 with Retry-After (authsite/outages.py).
+    "authsite.outages.ServiceUnavailableMiddleware",
     "accounts.middleware.RequestBodyLimitMiddleware",
     # Before anything reads the body: only text charsets are ever decoded (issue 8).
     "accounts.middleware.RequestCharsetMiddleware",
@@ -97,13 +102,63 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
     )
 }
-# Several workers on one SQLite file (the default): take the write lock when a transaction
-# begins, so two transactions never deadlock upgrading read locks ("database is locked").
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
+_db = DATABASES["default"]
+_db_options = _db.setdefault("OPTIONS", {})
+# Seconds a client waits for any answer from PostgreSQL (authsite/db.py); unused elsewhere.
+DATABASE_READ_TIMEOUT = None
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # Several workers on one SQLite file (the default): take the write lock when a
+    # transaction begins, so two transactions never deadlock upgrading read locks; WAL
+    # lets readers run beside the one writer; a writer waits up to DJANGO_DB_SQLITE_TIMEOUT
+    # seconds for the lock, then the request gets 503 (never 500).
+    _db_options["transaction_mode"] = "IMMEDIATE"
+    _db_options["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"
+    _db_options["timeout"] = env_float("DJANGO_DB_SQLITE_TIMEOUT", 10.0, minimum=0.0)
+elif _db["ENGINE"] == "django.db.backends.postgresql":
+    from authsite.db import BoundedConnection
+
+    _statement_timeout = env_float("DJANGO_DB_STATEMENT_TIMEOUT", 5.0, minimum=0.1)
+    _pool_min = env_int("DJANGO_DB_POOL_MIN_SIZE", 1)
+    _pool_max = env_int("DJANGO_DB_POOL_MAX_SIZE", 4, minimum=1)
+    if _pool_min > _pool_max:
+        raise ConfigurationError(
+            f"DJANGO_DB_POOL_MIN_SIZE ({_pool_min}) cannot exceed "
+            f"DJANGO_DB_POOL_MAX_SIZE ({_pool_max})."
+        )
+    _db_options.update(
+        {
+            # libpq: give up on an unreachable server after this many seconds.
+            "connect_timeout": env_int("DJANGO_DB_CONNECT_TIMEOUT", 3, minimum=1),
+            # The server cancels a statement running longer than this.
+            "options": f"-c statement_timeout={int(_statement_timeout * 1000)}",
+            # A bounded pool per process (psycopg-pool); waiting longer than the pool
+            # timeout for a connection is answered 503. Idle connections are closed after
+            # max_idle, so one server does not keep connections another one needs.
+            "pool": {
+                "min_size": _pool_min,
+                "max_size": _pool_max,
+                "timeout": env_float("DJANGO_DB_POOL_TIMEOUT", 2.0, minimum=0.1),
+                "max_idle": env_float("DJANGO_DB_POOL_MAX_IDLE", 10.0, minimum=1.0),
+                # Failed reconnections back off exponentially (1, 2, 4 s...); giving up soon
+                # lets the next request start a fresh attempt, so recovery takes seconds.
+                "reconnect_timeout": env_float(
+                    "DJANGO_DB_POOL_RECONNECT_TIMEOUT", 5.0, minimum=1.0
+                ),
+                # Every wait for the server is bounded (authsite/db.py): statement_timeout
+                # is enforced by the server, which a frozen server never does.
+                "connection_class": BoundedConnection,
+            },
+        }
+    )
+    # The pool replaces persistent connections; Django refuses both at once.
+    _db["CONN_MAX_AGE"] = 0
+    # With a pool this is psycopg-pool's check: an empty query when a connection is taken
+    # (not Django's SELECT 1 per request), so one broken by a server restart is replaced
+    # rather than failing a request. DJANGO_DB_POOL_CHECK=0 saves that round trip.
+    _db["CONN_HEALTH_CHECKS"] = env_bool("DJANGO_DB_POOL_CHECK", default=True)
+    DATABASE_READ_TIMEOUT = _statement_timeout + 1
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -321,6 +376,11 @@ if REDIS_URL := env_str("REDIS_URL"):
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": _CACHE_KEY_PREFIX,
+            # A stopped or frozen Redis fails within these many seconds (then 503), not 5 s+.
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": env_float("REDIS_CONNECT_TIMEOUT", 0.5, minimum=0.01),
+                "SOCKET_TIMEOUT": env_float("REDIS_SOCKET_TIMEOUT", 0.5, minimum=0.01),
+            },
         }
     }
 else:
@@ -374,13 +434,25 @@ SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_COOKIE_AGE", 12 * 3600, minimum=60)
 # Where a session login without a (safe) `next` lands: the API root, not a missing profile page.
 LOGIN_REDIRECT_URL = "/api/"
 
+# Failures (docs/failures.md): a database or cache outage answers 503 with this Retry-After,
+# and /readyz gives each of its checks this many seconds.
+SERVICE_UNAVAILABLE_RETRY_AFTER = env_int("DJANGO_RETRY_AFTER", 5, minimum=1)
+READINESS_CHECK_TIMEOUT = env_float("DJANGO_READINESS_TIMEOUT", 1.0, minimum=0.1)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # Every line says when, how severe and which logger (accounts.security for auth events).
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # An outage is logged once by authsite.outages, not once per request with a traceback.
+    "filters": {"outages": {"()": "authsite.outages.OutageLogFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
-    # Replaces Django's own console handler for "django", so each line is printed once.
-    "loggers": {"django": {"handlers": ["console"], "propagate": False}},
+    "loggers": {
+        # Replaces Django's own console handler for "django", so each line is printed once.
+        "django": {"handlers": ["console"], "propagate": False},
+        "django.request": {"filters": ["outages"]},
+        # The pool logs every failed reconnection attempt; the outage line says it all.
+        "psycopg": {"level": "ERROR"},
+    },
 }

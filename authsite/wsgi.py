@@ -1,5 +1,6 @@
 """WSGI entry point: `gunicorn authsite.wsgi`."""
 
+import logging
 import os
 import sys
 
@@ -15,3 +16,9 @@ except ConfigurationError as error:
     # it stops the server instead of restarting the worker over and over.
     print(f"Configuration error: {error}", file=sys.stderr, flush=True)
     sys.exit(4)
+
+# Probes every few seconds would drown the access log; DJANGO_LOG_LEVEL=DEBUG keeps them.
+if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+    from authsite.health import ProbeAccessLogFilter
+
+    logging.getLogger("gunicorn.access").addFilter(ProbeAccessLogFilter())

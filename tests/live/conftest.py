@@ -91,6 +91,8 @@ class Response:
 @dataclass
 class LiveSite:
     url: str
+    # Seconds a request may take; every request is bounded.
+    timeout: float = 30
 
     def request(self, method: str, path: str, *, token: str | None = None, data=None, headers=None):
         """A plain HTTP client call, as a script would make it."""
@@ -103,7 +105,7 @@ class LiveSite:
             headers["Authorization"] = f"Bearer {token}"
         request = urllib.request.Request(self.url + path, body, headers, method=method)
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return Response(response.status, dict(response.headers), response.read())
         except urllib.error.HTTPError as error:
             return Response(error.code, dict(error.headers), error.read())
