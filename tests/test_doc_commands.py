@@ -52,7 +52,10 @@ def management_commands() -> list[tuple[str, str]]:
 
 
 def test_shell_blocks_are_read_with_comments_dropped():
-    text = '```sh\nmake run  # serves\nX="a # b" .venv/bin/python manage.py check \\\n  --deploy\n```\n'
+    text = (
+        '```sh\nmake run  # serves\nX="a # b" .venv/bin/python manage.py check \\\n'
+        "  --deploy\n```\n"
+    )
     assert shell_commands(text) == [
         "make run",
         "'X=a # b' .venv/bin/python manage.py check --deploy",
