@@ -184,7 +184,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PARSER_CLASSES": [
         "accounts.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
+        "accounts.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "EXCEPTION_HANDLER": "accounts.handlers.exception_handler",
