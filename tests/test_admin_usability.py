@@ -1,4 +1,4 @@
-"""The admin without dead ends: deleting users, picking users by email, viewing and revoking tokens."""
+"""The admin without dead ends: deleting users, picking users by email, revoking tokens."""
 
 import json
 import logging
