@@ -206,6 +206,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Only the bearer token in the Authorize dialog: a session cookie cannot be pasted there.
+    "AUTHENTICATION_WHITELIST": ["accounts.authentication.TokenAuthentication"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # Examples show the host the schema was fetched from, not a fixed 127.0.0.1:8000.
+        "accounts.schema.use_request_origin",
+    ],
+    "TAGS": [
+        {"name": "Authentication", "description": "Register, log in and out, your account."},
+        {"name": "Tokens", "description": "Your tokens: list, create, read and revoke."},
+        {"name": "Passwords", "description": "Change a password, or reset a forgotten one."},
+        {"name": "API", "description": "The list of endpoints."},
+    ],
 }
 
 # Browsers (issue 4): admin, browsable API and docs.
