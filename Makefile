@@ -5,6 +5,17 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
+# Something already listening on HOST:PORT (often another `make run`) is named with the fix.
+define PORT_CHECK
+import socket, sys
+host, port = sys.argv[1].strip("[]"), int(sys.argv[2])
+with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+    probe.settimeout(1)
+    if probe.connect_ex((host, port)) == 0:
+        sys.exit(f"Port {port} on {host} is already in use (another make run?); stop it, or serve on another port: make run PORT={port + 1}")
+endef
+export PORT_CHECK
+
 .PHONY: run serve test test-multinode lint format superuser bench schema clean
 
 $(BIN)/python:
@@ -21,7 +32,9 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 
 ## Create the virtualenv, install, migrate SQLite, create the cache table that holds the
 ## login-failure and rate-limit counters (a no-op with REDIS_URL), serve on 127.0.0.1:8000.
+## A busy port stops it before anything runs, naming the way out (`make run PORT=8001`).
 run: $(VENV)/.runtime
+	@$(BIN)/python -c "$$PORT_CHECK" $(HOST) $(PORT)
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py createcachetable
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)

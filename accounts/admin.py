@@ -1,14 +1,19 @@
 from django.contrib import admin, messages
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import forms as auth_forms
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.template.response import TemplateResponse
+from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts import security_log
 from accounts.admin_forms import TokenCreationForm, TokenInlineForm
 from accounts.admin_rules import NoEscalationUserAdminMixin
 from accounts.models import Token, User
@@ -19,7 +24,7 @@ TOKEN_FIELDS = (
     "prefix",
     "name",
     "kind",
-    "scopes",
+    "scope_list",
     "created_at",
     "last_used_at",
     "expires_at",
@@ -50,7 +55,7 @@ class UserChangeForm(_EmailFormMixin, auth_forms.UserChangeForm):
 INLINE_TOKEN_FIELDS = (
     "prefix",
     "name",
-    "scopes",
+    "scope_list",
     "created_at",
     "last_used_at",
     "expires_at",
@@ -62,6 +67,17 @@ def _revoked_message(count: int) -> str:
     return ngettext("Revoked %d token.", "Revoked %d tokens.", count) % count
 
 
+@admin.display(description=_("scopes"))
+def scope_list(obj: Token) -> str:
+    # "read, write" rather than the stored JSON list.
+    return ", ".join(obj.scopes or ()) or "-"
+
+
+def _short(moment) -> str:
+    # A narrow "2026-11-30 23:07" instead of "Nov. 30, 2026, 11:07 p.m.".
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+
 class TokenInline(admin.TabularInline):
     model = Token
     form = TokenInlineForm
@@ -70,6 +86,7 @@ class TokenInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
+    scope_list = staticmethod(scope_list)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -97,20 +114,23 @@ class UserAdmin(NoEscalationUserAdminMixin, auth_admin.UserAdmin):
             },
         ),
     )
-    list_display = (
-        "email",
-        "first_name",
-        "last_name",
-        "is_active",
-        "is_staff",
-        "last_login",
-        "live_tokens",
-    )
+    # Few, narrow columns, so the live-token count stays on screen at 1280 px.
+    list_display = ("email", "full_name", "is_active", "is_staff", "last_seen", "live_tokens")
     list_filter = ("is_active", "is_staff", "is_superuser", "groups")
     search_fields = ("email", "first_name", "last_name")
     ordering = ("email",)
     inlines = [TokenInline]
     actions = ["revoke_all_tokens"]
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        picking_token_user = (
+            request.GET.get("model_name") == "token" and request.GET.get("field_name") == "user"
+        )
+        if picking_token_user and not request.user.is_superuser:
+            # The "Add token" autocomplete offers what the form accepts (see TokenAdmin).
+            queryset = queryset.filter(is_staff=False, is_superuser=False)
+        return queryset, may_have_duplicates
 
     def get_inlines(self, request, obj):
         # A user being created has no tokens yet.
@@ -130,6 +150,14 @@ class UserAdmin(NoEscalationUserAdminMixin, auth_admin.UserAdmin):
             .get_queryset(request)
             .annotate(live_token_count=Coalesce(Subquery(live, output_field=IntegerField()), 0))
         )
+
+    @admin.display(description=_("name"), ordering="last_name")
+    def full_name(self, obj: User) -> str:
+        return obj.get_full_name() or "-"
+
+    @admin.display(description=_("last login"), ordering="last_login")
+    def last_seen(self, obj: User) -> str:
+        return _short(obj.last_login)
 
     @admin.display(description=_("live tokens"), ordering="live_token_count")
     def live_tokens(self, obj: User):
@@ -159,6 +187,32 @@ class UserAdmin(NoEscalationUserAdminMixin, auth_admin.UserAdmin):
         ]
         formset.new_objects, formset.deleted_objects = [], []
         formset.changed_objects = [(token, ["revoke"]) for token in revoked]
+        if revoked:
+            self.message_user(request, _revoked_message(len(revoked)), messages.SUCCESS)
+
+    # Deleting a user (an erasure request) deletes their tokens with them, though tokens
+    # are never deleted on their own: the audit trail is for users who remain.
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if request.user.is_superuser:
+            perms_needed.discard(Token._meta.verbose_name)
+        return deleted, model_count, perms_needed, protected
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, User.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        # The security log keeps what was deleted, by whom: ids and counts, never an email.
+        with transaction.atomic():
+            for user in queryset.annotate(token_count=Count("tokens")):
+                security_log.event(
+                    "user.deleted",
+                    request,
+                    user_id=user.pk,
+                    tokens_deleted=user.token_count,
+                    by_user_id=request.user.pk,
+                )
+            queryset.delete()
 
 
 class TokenStateFilter(admin.SimpleListFilter):
@@ -181,17 +235,8 @@ class TokenStateFilter(admin.SimpleListFilter):
 
 @admin.register(Token)
 class TokenAdmin(admin.ModelAdmin):
-    list_display = (
-        "prefix",
-        "user",
-        "name",
-        "created_at",
-        "last_used_at",
-        "expires_at",
-        "revoked_at",
-        "revoked_reason",
-        "state",
-    )
+    # Few, narrow columns, so the state stays on screen at 1280 px; the rest is on the page.
+    list_display = ("prefix", "user", "name", "last_used", "expires", "state")
     list_filter = (
         TokenStateFilter,
         ("user", admin.RelatedOnlyFieldListFilter),
@@ -200,15 +245,56 @@ class TokenAdmin(admin.ModelAdmin):
     )
     list_select_related = ("user",)
     search_fields = ("user__email", "prefix")
-    raw_id_fields = ("user",)
+    # Pick the user by email (UserAdmin.search_fields), not by a numeric id.
+    autocomplete_fields = ("user",)
     fields = ("user", *TOKEN_FIELDS)
     readonly_fields = ("user", *TOKEN_FIELDS)
     date_hierarchy = "created_at"
     actions = ["revoke_tokens"]
 
+    scope_list = staticmethod(scope_list)
+
+    @admin.display(description=_("last used"), ordering="last_used_at")
+    def last_used(self, obj: Token) -> str:
+        return _short(obj.last_used_at)
+
+    @admin.display(description=_("expires"), ordering="expires_at")
+    def expires(self, obj: Token) -> str:
+        return _short(obj.expires_at)
+
     @admin.display(description=_("state"))
     def state(self, obj: Token) -> str:
+        if obj.revoked_at is not None:
+            return f"revoked ({obj.revoked_reason})" if obj.revoked_reason else "revoked"
         return obj.state
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Nothing is editable: a "View token" page whose only button revokes it.
+        if request.method == "POST" and "_revoke" in request.POST:
+            return self._revoke_from_page(request, object_id)
+        token = self.get_object(request, object_id)
+        extra_context = {
+            **(extra_context or {}),
+            "title": _("View token"),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "show_revoke": token is not None
+            and token.revoked_at is None
+            and self.has_change_permission(request, token),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _revoke_from_page(self, request, object_id):
+        token = self.get_object(request, object_id)
+        if token is None or not self.has_change_permission(request, token):
+            raise PermissionDenied
+        if token.revoke(Token.RevokeReason.ADMIN):
+            self.log_change(request, token, "Revoked.")
+            self.message_user(request, _revoked_message(1), messages.SUCCESS)
+        else:
+            self.message_user(request, _("This token was already revoked."), messages.INFO)
+        return HttpResponseRedirect(request.path)
 
     def has_delete_permission(self, request, obj=None):
         # Revoke instead: the row, with when and why, is the audit trail.

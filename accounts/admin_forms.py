@@ -39,10 +39,8 @@ class TokenCreationForm(forms.ModelForm):
         label=_("Expires in (days)"),
         required=False,
         initial=30,
-        help_text=_(
-            "At most ACCOUNTS_TOKEN_MAX_TTL (365 days by default); empty for never, only "
-            "when there is no maximum."
-        ),
+        # Set in __init__ from the settings in force, in days.
+        help_text="",
     )
     scopes = forms.MultipleChoiceField(
         choices=SCOPE_CHOICES,
@@ -53,6 +51,10 @@ class TokenCreationForm(forms.ModelForm):
     class Meta:
         model = Token
         fields = ("user", "name", "expires_in_days", "scopes")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expires_in_days"].help_text = lifetimes.expiry_help_text()
 
     def clean_user(self):
         user = self.cleaned_data["user"]

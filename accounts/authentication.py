@@ -7,7 +7,12 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import BaseAuthentication
 
 from accounts import tokens
-from accounts.exceptions import InvalidToken, MalformedAuthorization, www_authenticate
+from accounts.exceptions import (
+    InvalidToken,
+    MalformedAuthorization,
+    MissingKeyword,
+    www_authenticate,
+)
 from accounts.models import Token
 
 # Bearer is RFC 6750's scheme; Token keeps clients written for DRF's authtoken working.
@@ -54,6 +59,9 @@ class TokenAuthentication(BaseAuthentication):
             return None
         raw = parse_authorization(header)
         if raw is None:
+            if header.startswith(tokens.PREFIX) and " " not in header:
+                # One of our tokens sent bare: say what is missing, not "not provided".
+                raise MissingKeyword()
             return None
         return self.authenticate_credentials(raw)
 

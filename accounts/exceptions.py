@@ -21,6 +21,16 @@ class InvalidToken(exceptions.AuthenticationFailed):
     default_code = "invalid_token"
 
 
+class MissingKeyword(exceptions.AuthenticationFailed):
+    """A bare token in the Authorization header, without the Bearer keyword."""
+
+    default_detail = _(
+        "The Authorization header is missing the Bearer keyword: send "
+        "Authorization: Bearer <token>."
+    )
+    default_code = "missing_keyword"
+
+
 class MalformedAuthorization(exceptions.APIException):
     """An Authorization header that names our scheme but cannot be parsed."""
 

@@ -36,3 +36,19 @@ def personal_ttl(days: int | None) -> timedelta | None:
     if days > max_days():
         raise ValueError(_("Tokens can live at most %(days)d days.") % {"days": max_days()})
     return timedelta(days=days)
+
+
+def expiry_help_text() -> str:
+    """The expires_in_days help for people: the limits in days, read when shown."""
+    default = default_personal_ttl()
+    omitted = (
+        _("Omitted: %(days)d days.") % {"days": default // timedelta(days=1)}
+        if default
+        else _("Omitted: never.")
+    )
+    if app_settings.TOKEN_MAX_TTL is None:
+        return _("Days until the token expires; null for never. %(omitted)s") % {"omitted": omitted}
+    return _("Days until the token expires, at most %(days)d. %(omitted)s") % {
+        "days": max_days(),
+        "omitted": omitted,
+    }

@@ -1,8 +1,10 @@
 """DRF's parsers, decoding bodies only in text charsets and reporting deep JSON as a 400."""
 
+import io
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import parsers, status
-from rest_framework.exceptions import APIException, ParseError
+from rest_framework.exceptions import APIException, ParseError, UnsupportedMediaType
 
 from accounts import charsets
 
@@ -32,9 +34,25 @@ class JSONParser(parsers.JSONParser):
 
 
 class FormParser(parsers.FormParser):
+    """DRF's form parser, refusing JSON sent as a form (`curl -d` without a Content-Type).
+
+    Read as a form, such a body is one nonsense field and every real field "is required";
+    a 415 that names the header is the answer a newcomer can act on. The body is not
+    parsed as JSON instead: the declared type decides, as everywhere else.
+    """
+
     def parse(self, stream, media_type=None, parser_context=None):
         _check_charset(parser_context, json=False)
-        return super().parse(stream, media_type, parser_context)
+        body = stream.read() if stream is not None else b""
+        if body.lstrip()[:1] in (b"{", b"["):
+            raise UnsupportedMediaType(
+                media_type,
+                detail=_(
+                    "This body looks like JSON but was sent as a form; send it with the "
+                    "header Content-Type: application/json."
+                ),
+            )
+        return super().parse(io.BytesIO(body), media_type, parser_context)
 
 
 class MultiPartParser(parsers.MultiPartParser):

@@ -34,9 +34,10 @@ class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
             "scheme": "bearer",
             "bearerFormat": "ast_ token",
             "description": (
-                "Send `Authorization: Bearer <token>` with a token from `POST /api/auth/login/`. "
-                "The keyword `Token` (`Authorization: Token <token>`) is accepted too, for clients "
-                "written for DRF's authtoken; keywords are case-insensitive."
+                "Paste the token alone (`ast_...`, from `POST /api/auth/login/`), without the "
+                "`Bearer` keyword: it is added for you. Clients send "
+                "`Authorization: Bearer <token>`; the keyword `Token` is accepted too, for "
+                "clients written for DRF's authtoken; keywords are case-insensitive."
             ),
         }
 
@@ -147,9 +148,68 @@ RETRY_AFTER = OpenApiParameter(
 
 _UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
+# Each operation's group in Swagger UI and ReDoc, by path prefix (the first match wins).
+TAGS = [
+    ("/api/auth/tokens/", "Tokens"),
+    ("/api/auth/password/", "Passwords"),
+    ("/api/auth/mfa/", "MFA"),
+    ("/api/auth/", "Authentication"),
+    ("/api/", "API"),
+]
+# Titles for people, where operation ids (`auth_login_create`) would show otherwise.
+SUMMARIES = {
+    ("/api/", "GET"): "List the endpoints",
+    ("/api/auth/register/", "POST"): "Register",
+    ("/api/auth/login/", "POST"): "Log in",
+    ("/api/auth/me/", "GET"): "Show your account",
+    ("/api/auth/me/", "PATCH"): "Change your names",
+    ("/api/auth/logout/", "POST"): "Log out",
+    ("/api/auth/logout-all/", "POST"): "Log out everywhere",
+    ("/api/auth/tokens/", "GET"): "List your tokens",
+    ("/api/auth/tokens/", "POST"): "Create a personal access token",
+    ("/api/auth/tokens/{id}/", "GET"): "Show one of your tokens",
+    ("/api/auth/tokens/{id}/", "DELETE"): "Revoke one of your tokens",
+    ("/api/auth/password/change/", "POST"): "Change your password",
+    ("/api/auth/password/reset/", "POST"): "Ask for a password reset code",
+    ("/api/auth/password/reset/confirm/", "POST"): "Reset your password with a code",
+}
+# Examples are written for `make run`; a served schema shows the host it was fetched from.
+EXAMPLE_ORIGIN = "http://127.0.0.1:8000"
+
+
+def use_request_origin(result, generator, request, public):
+    """drf-spectacular postprocessing hook: examples name the origin the schema came from."""
+    if request is None:
+        return result
+    origin = request.build_absolute_uri("/").rstrip("/")
+
+    def replace(value):
+        if isinstance(value, str):
+            return value.replace(EXAMPLE_ORIGIN, origin)
+        if isinstance(value, dict):
+            return {key: replace(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [replace(item) for item in value]
+        return value
+
+    return replace(result)
+
 
 class AutoSchema(SpectacularAutoSchema):
-    """drf-spectacular's AutoSchema plus the error responses each view can produce."""
+    """drf-spectacular's AutoSchema plus tags, summaries and the error responses of each view."""
+
+    def get_tags(self) -> list[str]:
+        return [next((tag for prefix, tag in TAGS if self.path.startswith(prefix)), "API")]
+
+    def get_summary(self) -> str | None:
+        explicit = super().get_summary()
+        if explicit:
+            return explicit
+        if summary := SUMMARIES.get((self.path, self.method)):
+            return summary
+        # A new view without an entry: the first line of its docstring.
+        doc = (self.view.__class__.__doc__ or "").strip()
+        return doc.splitlines()[0].rstrip(".") if doc else None
 
     def get_override_parameters(self):
         headers = [RETRY_AFTER]

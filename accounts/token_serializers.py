@@ -56,10 +56,8 @@ class TokenCreateSerializer(serializers.Serializer):
     expires_in_days = _OptionalDaysField(
         required=False,
         allow_null=True,
-        help_text=_(
-            "Days until the token expires, at most ACCOUNTS_TOKEN_MAX_TTL (365 days by default). "
-            "Omitted: ACCOUNTS_TOKEN_TTL (30 days). null: never, only when there is no maximum."
-        ),
+        # Set in __init__ from the settings in force, in days.
+        help_text="",
     )
     idle_timeout_days = _OptionalDaysField(
         required=False,
@@ -82,6 +80,10 @@ class TokenCreateSerializer(serializers.Serializer):
             "is over 10 minutes old."
         ),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expires_in_days"].help_text = lifetimes.expiry_help_text()
 
     default_error_messages = {
         "password_required": _("Enter your password again to create a token."),

@@ -17,6 +17,7 @@ from accounts.views import no_store
 class TokenListCreateView(generics.GenericAPIView):
     """List the caller's live tokens, or create a named personal access token."""
 
+    name = _("Your tokens")  # the browsable API's page title
     serializer_class = TokenSerializer
     pagination_class = None  # at most ACCOUNTS_MAX_TOKENS_PER_USER rows
 
@@ -85,25 +86,28 @@ class TokenListCreateView(generics.GenericAPIView):
         return no_store(Response(body, status=status.HTTP_201_CREATED))
 
 
-class TokenDetailView(generics.DestroyAPIView):
-    """Revoke one of the caller's tokens; another user's token id is a 404."""
+_NO_SUCH_TOKEN = OpenApiResponse(
+    ErrorSerializer,
+    description="No such live token of yours (another user's id is a 404 too).",
+    examples=[OpenApiExample("No such token", value={"detail": "No such token."})],
+)
 
+
+class TokenDetailView(generics.RetrieveDestroyAPIView):
+    """One of the caller's live tokens: read or revoke it; any other id is a 404."""
+
+    name = _("Token")  # the browsable API's page title
     serializer_class = TokenSerializer
 
     def get_queryset(self):
         # Only the caller's own tokens: any other id is "not found", never "forbidden".
         return Token.objects.filter(user=self.request.user).live()
 
-    @extend_schema(
-        responses={
-            204: None,
-            404: OpenApiResponse(
-                ErrorSerializer,
-                description="No such live token of yours (another user's id is a 404 too).",
-                examples=[OpenApiExample("No such token", value={"detail": "No such token."})],
-            ),
-        }
-    )
+    @extend_schema(responses={200: TokenSerializer, 404: _NO_SUCH_TOKEN})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(responses={204: None, 404: _NO_SUCH_TOKEN})
     def delete(self, request, *args, **kwargs):
         return super().delete(request, *args, **kwargs)
 

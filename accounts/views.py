@@ -50,7 +50,7 @@ _EMAIL_AND_PASSWORD = OpenApiExample(
 )
 
 
-@extend_schema(tags=["api"], responses={200: _API_ROOT})
+@extend_schema(responses={200: _API_ROOT})
 class ApiRootView(APIView):
     """The endpoints of this API."""
 
@@ -69,7 +69,7 @@ class ApiRootView(APIView):
 
 _REGISTRATION_CLOSED = OpenApiResponse(
     ErrorSerializer,
-    description=_("Registration is switched off (`ACCOUNTS_ALLOW_REGISTRATION`)."),
+    description=_("Registration is switched off on this server."),
     examples=[OpenApiExample("Registration closed", value={"detail": "Registration is closed."})],
 )
 
@@ -106,7 +106,7 @@ class RegisterView(generics.GenericAPIView):
         200: LoginResponseSerializer,
         403: OpenApiResponse(
             ErrorSerializer,
-            description="The user already holds ACCOUNTS_MAX_TOKENS_PER_USER live tokens.",
+            description="The user already holds the most live tokens allowed (100 by default).",
             examples=[
                 OpenApiExample(
                     "Token cap reached",

@@ -1,8 +1,9 @@
 """Settings for authsite, read from environment variables.
 
-Development defaults are safe: without DJANGO_DEBUG the project runs with debug
-off and then refuses to start without DJANGO_SECRET_KEY. `make run` turns
-debug on. See README.md for every variable.
+Defaults are safe: without DJANGO_DEBUG the project runs with debug off and then
+refuses to start without DJANGO_SECRET_KEY. manage.py (and so `make run`) turns
+debug on for a development checkout, where neither variable is set; authsite.wsgi
+(gunicorn) never does. See docs/configuration.md for every variable.
 """
 
 from datetime import timedelta
@@ -27,9 +28,14 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
 
 # A development key is only acceptable while debug is on; production must bring its own.
-SECRET_KEY = env_str("DJANGO_SECRET_KEY", required=not DEBUG) or (
-    "django-insecure-development-key-do-not-use-in-production"
+SECRET_KEY = (
+    env_str("DJANGO_SECRET_KEY") or "django-insecure-development-key-do-not-use-in-production"
 )
+if not DEBUG and not env_str("DJANGO_SECRET_KEY"):
+    raise ConfigurationError(
+        "The DJANGO_SECRET_KEY environment variable is required when debug is off; "
+        "for local development, set DJANGO_DEBUG=1 instead."
+    )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
@@ -264,6 +270,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Only the bearer token in the Authorize dialog: a session cookie cannot be pasted there.
+    "AUTHENTICATION_WHITELIST": ["accounts.authentication.TokenAuthentication"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # Examples show the host the schema was fetched from, not a fixed 127.0.0.1:8000.
+        "accounts.schema.use_request_origin",
+    ],
+    "TAGS": [
+        {"name": "Authentication", "description": "Register, log in and out, your account."},
+        {"name": "Tokens", "description": "Your tokens: list, create, read and revoke."},
+        {"name": "Passwords", "description": "Change a password, or reset a forgotten one."},
+        {"name": "API", "description": "The list of endpoints."},
+    ],
 }
 
 # Browsers (issue 4): admin, browsable API and docs.

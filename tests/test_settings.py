@@ -35,10 +35,10 @@ def test_env_int_and_list(monkeypatch):
         env_int("X_NUM", 3)
 
 
-def _check(env):
+def _manage(env, *args):
     base = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "authsite.settings"}
     return subprocess.run(
-        [sys.executable, "manage.py", "check"],
+        [sys.executable, "manage.py", *args],
         env={**base, **env},
         capture_output=True,
         text=True,
@@ -46,10 +46,55 @@ def _check(env):
     )
 
 
+def _check(env):
+    return _manage(env, "check")
+
+
 def test_secret_key_required_without_debug():
     result = _check({"DJANGO_DEBUG": "0"})
     assert result.returncode != 0
-    assert "The DJANGO_SECRET_KEY environment variable is required." in result.stderr
+    # The message names the fix for a development checkout.
+    assert (
+        "The DJANGO_SECRET_KEY environment variable is required when debug is off; "
+        "for local development, set DJANGO_DEBUG=1 instead." in result.stderr
+    )
+
+
+_PRINT_DEBUG = (
+    "shell",
+    "--no-imports",
+    "-c",
+    "from django.conf import settings; print(settings.DEBUG)",
+)
+
+
+def test_manage_py_defaults_to_development():
+    # A fresh clone: no variable set, and every command works with debug on.
+    result = _manage({}, *_PRINT_DEBUG)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+
+
+def test_manage_py_keeps_production_settings_when_a_secret_key_is_set():
+    # A production host has DJANGO_SECRET_KEY: its collectstatic and migrate stay debug-off.
+    result = _manage({"DJANGO_SECRET_KEY": "k" * 60}, *_PRINT_DEBUG)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+    result = _manage({"DJANGO_DEBUG": "0"}, *_PRINT_DEBUG)
+    assert result.returncode != 0
+
+
+def test_wsgi_never_defaults_to_debug():
+    # gunicorn loads authsite.wsgi: without a secret key it refuses to start.
+    result = subprocess.run(
+        [sys.executable, "-c", "import authsite.wsgi"],
+        env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "set DJANGO_DEBUG=1" in result.stderr
 
 
 def test_bad_boolean_fails_at_start_up():
