@@ -325,6 +325,11 @@ class TokenAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else self.readonly_fields
 
+    def get_autocomplete_fields(self, request):
+        # The autocomplete searches the user list, which needs its view permission; an
+        # operator without it picks from a plain list instead of meeting a dead end.
+        return self.autocomplete_fields if request.user.has_perm("accounts.view_user") else ()
+
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
             kwargs["form"] = TokenCreationForm

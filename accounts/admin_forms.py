@@ -54,7 +54,12 @@ class TokenCreationForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["expires_in_days"].help_text = lifetimes.expiry_help_text()
+        # An empty box means "never" here, which only a server without a maximum allows.
+        self.fields["expires_in_days"].help_text = (
+            _("At most %(days)d days.") % {"days": lifetimes.max_days()}
+            if app_settings.TOKEN_MAX_TTL is not None
+            else _("Empty for never.")
+        )
 
     def clean_user(self):
         user = self.cleaned_data["user"]

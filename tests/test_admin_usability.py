@@ -156,3 +156,21 @@ def test_revoking_from_the_user_page_says_how_many(staff_client, owner):
     messages = [str(m) for m in response.context["messages"]]
     assert "Revoked 2 tokens." in messages
     assert Token.objects.filter(user=owner).live().count() == 0
+
+
+def test_add_token_without_user_view_permission_offers_a_plain_list(client, owner):
+    clerk = User.objects.create_user("clerk@example.com", "a clerk passphrase", is_staff=True)
+    clerk.user_permissions.set(Permission.objects.filter(codename__endswith="_token"))
+    client.force_login(clerk)
+    page = client.get("/admin/accounts/token/add/").content.decode()
+    assert "admin-autocomplete" not in page
+    assert f'<option value="{owner.pk}">erase@example.com</option>' in page
+    assert "clerk@example.com</option>" not in page  # staff stay off the list
+
+
+def test_add_token_help_gives_the_limit_in_days(staff_client, settings):
+    from datetime import timedelta
+
+    settings.ACCOUNTS_TOKEN_MAX_TTL = timedelta(days=90)
+    page = staff_client.get("/admin/accounts/token/add/").content.decode()
+    assert "At most 90 days." in page and "ACCOUNTS_" not in page
