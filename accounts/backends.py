@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 from accounts import lockout
+from accounts.mfa.service import is_enabled
 
 
 class LockoutBackend(ModelBackend):
@@ -27,6 +28,7 @@ class LockoutBackend(ModelBackend):
         user = super().authenticate(request, username=username, password=password)
         if user is None:
             lockout.record_failure(username, request)
-        else:
+        elif not is_enabled(user):
+            # With MFA on, only a passed second factor clears the lock (accounts/mfa/).
             lockout.reset(username)
         return user

@@ -9,6 +9,7 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from accounts.conf import app_settings
+from accounts.mfa.login import challenge_for
 from accounts.models import Token
 from accounts.permissions import TokenHasScope
 from accounts.schema import ErrorSerializer
@@ -161,6 +162,10 @@ class LoginView(generics.GenericAPIView):
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
         name = serializer.validated_data.get("name") or request.headers.get("User-Agent", "")
+        # An account with MFA on gets a pending login, not a token (accounts/mfa/).
+        challenge = challenge_for(user, request, name=name[:100])
+        if challenge is not None:
+            return no_store(Response(challenge))
         token, raw = Token.objects.issue(user, name=name[:100])
         user_logged_in.send(sender=type(user), request=request._request, user=user)
         body = {

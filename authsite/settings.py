@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     # Before django.contrib.auth, so that its createsuperuser (which applies the
     # password policy with --noinput too) takes precedence.
     "accounts",
+    # Multi-factor login (accounts/mfa/); after accounts, whose user admin it extends.
+    "accounts.mfa",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -224,6 +226,12 @@ ACCOUNTS_TOKEN_MAX_TTL = env_seconds("ACCOUNTS_TOKEN_MAX_TTL", 365 * 24 * 3600)
 ACCOUNTS_MAX_TOKENS_PER_USER = env_int(
     "ACCOUNTS_MAX_TOKENS_PER_USER", 100, minimum=1, allow_none=True
 )
+
+# Multi-factor login (accounts/mfa/conf.py). Encryption keys of the TOTP secrets: comma-
+# separated, the first encrypts, all decrypt; unset: derived from SECRET_KEY and SECRET_KEY_FALLBACKS.
+ACCOUNTS_MFA_ENCRYPTION_KEYS = env_str("ACCOUNTS_MFA_ENCRYPTION_KEYS")
+ACCOUNTS_MFA_CHALLENGE_TTL = env_int("ACCOUNTS_MFA_CHALLENGE_TTL", 300, minimum=30)
+ACCOUNTS_MFA_REQUIRED_FOR_STAFF = env_bool("ACCOUNTS_MFA_REQUIRED_FOR_STAFF", default=False)
 
 # Email, for password reset: printed to the console unless DJANGO_EMAIL_HOST names an SMTP server.
 if _email_host := env_str("DJANGO_EMAIL_HOST"):
