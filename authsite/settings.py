@@ -227,8 +227,8 @@ ACCOUNTS_MAX_TOKENS_PER_USER = env_int(
     "ACCOUNTS_MAX_TOKENS_PER_USER", 100, minimum=1, allow_none=True
 )
 
-# Multi-factor login (accounts/mfa/conf.py). Encryption keys of the TOTP secrets: comma-
-# separated, the first encrypts, all decrypt; unset: derived from SECRET_KEY and SECRET_KEY_FALLBACKS.
+# Multi-factor login (accounts/mfa/conf.py). Encryption keys of the TOTP secrets, comma-separated:
+# the first encrypts, all decrypt; unset: derived from SECRET_KEY and SECRET_KEY_FALLBACKS.
 ACCOUNTS_MFA_ENCRYPTION_KEYS = env_str("ACCOUNTS_MFA_ENCRYPTION_KEYS")
 ACCOUNTS_MFA_CHALLENGE_TTL = env_int("ACCOUNTS_MFA_CHALLENGE_TTL", 300, minimum=30)
 ACCOUNTS_MFA_REQUIRED_FOR_STAFF = env_bool("ACCOUNTS_MFA_REQUIRED_FOR_STAFF", default=False)

@@ -25,7 +25,7 @@ TOTP_SECRET_LENGTH = 32
 
 class AuthenticatorManager(models.Manager):
     def start(self, user) -> tuple["Authenticator", str]:
-        """Create or replace the user's pending (unconfirmed) secret; return it with the raw secret."""
+        """Create or replace the pending (unconfirmed) secret; return the row and the raw secret."""
         secret = pyotp.random_base32(TOTP_SECRET_LENGTH)
         authenticator, _ = self.update_or_create(
             user=user,
