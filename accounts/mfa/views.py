@@ -220,5 +220,5 @@ class MFAEmailView(_SecondStepView):
         challenge = self._challenge(serializer.validated_data["mfa_token"])
         if not login.send_email_code(challenge):
             wait = math.ceil((challenge.expires_at - timezone.now()).total_seconds())
-            raise exceptions.Throttled(wait=max(1, wait), detail=TOO_MANY_EMAILS)
+            raise exceptions.Throttled(wait=max(1, wait), detail=str(TOO_MANY_EMAILS))
         return Response(status=status.HTTP_202_ACCEPTED)
