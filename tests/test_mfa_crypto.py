@@ -1,4 +1,4 @@
-"""TOTP secrets at rest: encrypted, readable under every configured key, re-encrypted by a command."""
+"""TOTP secrets at rest: encrypted, readable under every configured key, rotated by a command."""
 
 import pytest
 from cryptography.fernet import InvalidToken
