@@ -1,7 +1,12 @@
 from django.contrib.auth import logout as session_logout
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import generics, permissions, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -10,6 +15,7 @@ from rest_framework.views import APIView
 
 from accounts.conf import app_settings
 from accounts.mfa.login import challenge_for
+from accounts.mfa.serializers import ChallengeSerializer
 from accounts.models import Token
 from accounts.permissions import TokenHasScope
 from accounts.schema import ErrorSerializer
@@ -104,7 +110,17 @@ class RegisterView(generics.GenericAPIView):
 
 @extend_schema(
     responses={
-        200: LoginResponseSerializer,
+        200: OpenApiResponse(
+            PolymorphicProxySerializer(
+                component_name="LoginResult",
+                serializers=[LoginResponseSerializer, ChallengeSerializer],
+                resource_type_field_name=None,
+            ),
+            description=_(
+                "A token; or, for an account with multi-factor authentication on, a pending "
+                "login to complete at /api/auth/login/mfa/ with a code."
+            ),
+        ),
         403: OpenApiResponse(
             ErrorSerializer,
             description="The user already holds ACCOUNTS_MAX_TOKENS_PER_USER live tokens.",
@@ -139,6 +155,17 @@ class RegisterView(generics.GenericAPIView):
                 "user": {"id": 1, "email": "ada@example.com"},
             },
             response_only=True,
+        ),
+        OpenApiExample(
+            "Multi-factor authentication required",
+            value={
+                "mfa_required": True,
+                "mfa_token": "mfa_q3Jx0c9Vt2kLr8wY1nBfE5uH7aZsDpGm4oKiTjQyXeU",
+                "methods": ["totp", "recovery_code", "email"],
+                "expires_at": "2026-11-27T09:35:00Z",
+            },
+            response_only=True,
+            status_codes=[200],
         ),
         OpenApiExample(
             "Wrong email or password",

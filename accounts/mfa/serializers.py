@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from accounts.serializers import PublicUserSerializer, _password_field
+from accounts.serializers import _password_field
 
 METHODS = ("totp", "recovery_code", "email")
 # Long enough for a recovery code typed with spaces; nothing longer is ever hashed.
@@ -65,10 +65,3 @@ class MFALoginSerializer(MFATokenSerializer):
         **_code_field,
         help_text=_("A current code of the app, an unused recovery code or an emailed code."),
     )
-
-
-class LoginResponseSerializer(serializers.Serializer):
-    token = serializers.CharField()
-    token_type = serializers.CharField()
-    expires_at = serializers.DateTimeField(allow_null=True)
-    user = PublicUserSerializer()

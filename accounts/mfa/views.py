@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from accounts.mfa import login, reauth, serializers, service
 from accounts.mfa.models import Authenticator, Challenge, RecoveryCode
 from accounts.schema import ErrorSerializer, ValidationErrorSerializer
-from accounts.serializers import PublicUserSerializer
+from accounts.serializers import LoginResponseSerializer, PublicUserSerializer
 from accounts.throttling import LoginRateThrottle
 from accounts.views import no_store
 
@@ -59,8 +59,29 @@ def _reauthenticate(request, data) -> None:
         raise exceptions.ValidationError({"code": errors})
 
 
-_CONFLICT = OpenApiResponse(ErrorSerializer, description=_("MFA is already on (or off)."))
-_BAD = OpenApiResponse(ValidationErrorSerializer, description=_("A missing or wrong field."))
+_CONFLICT = OpenApiResponse(
+    ErrorSerializer,
+    description=_("Multi-factor authentication is already on (or, to turn it off, is off)."),
+    examples=[
+        OpenApiExample("Already on", value={"detail": "Multi-factor authentication is already on."})
+    ],
+)
+
+
+def _bad(*examples: tuple[str, dict]) -> OpenApiResponse:
+    return OpenApiResponse(
+        ValidationErrorSerializer,
+        description=_("A missing, malformed or wrong field."),
+        examples=[OpenApiExample(name, value=value) for name, value in examples],
+    )
+
+
+_WRONG_PASSWORD = ("Wrong password", {"password": ["Your password is incorrect."]})
+_WRONG_CODE = ("Wrong code", {"code": ["Invalid code."]})
+_DEAD_CHALLENGE = (
+    "Unknown, used, expired or exhausted sign-in",
+    {"mfa_token": ["This sign-in is invalid, expired or already used. Log in again."]},
+)
 
 
 class MFAView(generics.GenericAPIView):
@@ -73,7 +94,7 @@ class MFAView(generics.GenericAPIView):
 
     @extend_schema(
         request=serializers.PasswordAndCodeSerializer,
-        responses={204: None, 400: _BAD, 409: _CONFLICT},
+        responses={204: None, 400: _bad(_WRONG_PASSWORD, _WRONG_CODE), 409: _CONFLICT},
     )
     def delete(self, request):
         _reauthenticate(request, request.data)
@@ -87,7 +108,11 @@ class TOTPSetupView(generics.GenericAPIView):
     serializer_class = serializers.PasswordSerializer
 
     @extend_schema(
-        responses={201: serializers.TOTPSetupSerializer, 400: _BAD, 409: _CONFLICT},
+        responses={
+            201: serializers.TOTPSetupSerializer,
+            400: _bad(_WRONG_PASSWORD),
+            409: _CONFLICT,
+        },
         examples=[
             OpenApiExample("Password", value={"password": "plum-tree orbit"}, request_only=True)
         ],
@@ -117,7 +142,11 @@ class TOTPConfirmView(generics.GenericAPIView):
     serializer_class = serializers.CodeSerializer
 
     @extend_schema(
-        responses={200: serializers.RecoveryCodesSerializer, 400: _BAD, 409: _CONFLICT},
+        responses={
+            200: serializers.RecoveryCodesSerializer,
+            400: _bad(_WRONG_CODE, ("No pending secret", {"code": [str(NO_PENDING_SECRET)]})),
+            409: _CONFLICT,
+        },
         examples=[OpenApiExample("Code", value={"code": "492039"}, request_only=True)],
     )
     def post(self, request):
@@ -142,7 +171,11 @@ class RecoveryCodesView(generics.GenericAPIView):
     serializer_class = serializers.PasswordAndCodeSerializer
 
     @extend_schema(
-        responses={200: serializers.RecoveryCodesSerializer, 400: _BAD, 409: _CONFLICT},
+        responses={
+            200: serializers.RecoveryCodesSerializer,
+            400: _bad(_WRONG_PASSWORD, _WRONG_CODE),
+            409: _CONFLICT,
+        },
     )
     def post(self, request):
         _reauthenticate(request, request.data)
@@ -170,7 +203,7 @@ class MFALoginView(_SecondStepView):
     serializer_class = serializers.MFALoginSerializer
 
     @extend_schema(
-        responses={200: serializers.LoginResponseSerializer, 400: _BAD},
+        responses={200: LoginResponseSerializer, 400: _bad(_WRONG_CODE, _DEAD_CHALLENGE)},
         examples=[
             OpenApiExample(
                 "Challenge and code",
@@ -213,7 +246,8 @@ class MFAEmailView(_SecondStepView):
 
     serializer_class = serializers.MFATokenSerializer
 
-    @extend_schema(responses={202: None, 400: _BAD})
+    # The 429 (the per-IP rate, or a fourth code for one sign-in) is documented by AutoSchema.
+    @extend_schema(responses={202: None, 400: _bad(_DEAD_CHALLENGE)})
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
