@@ -273,6 +273,17 @@ def test_malformed_bodies_are_json_400(api_client, db, body, url):
     assert isinstance(response.json(), dict)
 
 
+def test_codes_in_other_scripts_or_with_odd_characters_are_wrong_codes(api_client, mfa, password):
+    mfa_token = _challenge(api_client, mfa.user, password)
+    fullwidth = "".join(chr(ord(digit) + 0xFEE0) for digit in mfa.code())
+    for code in (fullwidth, "\u0661\u0662\u0663\u0664\u0665\u0666", "é" * 12):
+        assert _step(api_client, mfa_token, code).json() == INVALID_CODE
+    # A lone surrogate, escaped in the JSON as a client may send it.
+    raw = json.dumps({"mfa_token": mfa_token, "code": "\ud800" * 6})
+    response = api_client.post(STEP, raw, content_type="application/json")
+    assert response.status_code == 400 and isinstance(response.json(), dict)
+
+
 def test_invalid_json_is_a_json_400(api_client, db):
     response = api_client.post(STEP, "{not json", content_type="application/json")
     assert response.status_code == 400 and "detail" in response.json()

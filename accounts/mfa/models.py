@@ -65,7 +65,8 @@ class Authenticator(models.Model):
     def verify(self, code: str, now=None) -> bool:
         """Accept a current code once: its step, and every earlier one, is then spent."""
         code = "".join(code.split())
-        if len(code) != TOTP_DIGITS or not code.isdigit():
+        # ASCII only: isdigit() alone accepts other scripts' digits, which NFKC may fold to these.
+        if len(code) != TOTP_DIGITS or not (code.isascii() and code.isdigit()):
             return False
         totp = self.totp()
         moment = now or timezone.now()
@@ -221,6 +222,8 @@ class Challenge(models.Model):
 
     def verify_email_code(self, code: str) -> bool:
         code = "".join(code.split())
+        if len(code) != 6 or not (code.isascii() and code.isdigit()):
+            return False
         if not self.email_code_digest or self.email_code_expires_at is None:
             return False
         if self.email_code_expires_at <= timezone.now():
