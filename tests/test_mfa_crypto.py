@@ -1,4 +1,4 @@
-"""TOTP secrets at rest: encrypted, readable under every configured key, rotated by a command."""
+"""TOTP secrets at rest (encrypted, rotatable keys), code strength, and the clean-up commands."""
 
 import pytest
 from cryptography.fernet import InvalidToken
@@ -63,3 +63,18 @@ def test_recovery_codes_have_at_least_fifty_bits():
     symbols = len(codes.normalise_recovery_code(code))
     assert symbols * math.log2(len(codes.RECOVERY_ALPHABET)) >= 50
     assert codes.normalise_recovery_code(f" {code.upper()} ") == code.replace("-", "")
+
+
+def test_purgemfachallenges_deletes_only_expired_pending_logins(mfa, settings, capsys):
+    import time
+
+    import time_machine
+
+    from accounts.mfa.models import Challenge
+
+    with time_machine.travel(time.time() - 600, tick=False):
+        Challenge.objects.issue(mfa.user, token_name="old")
+    Challenge.objects.issue(mfa.user, token_name="new")
+    call_command("purgemfachallenges")
+    assert "Deleted 1 pending login." in capsys.readouterr().out
+    assert list(Challenge.objects.values_list("token_name", flat=True)) == ["new"]
