@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts.mfa import views
+from accounts.mfa import login_views, views
 
 # Included by accounts.urls under /api/auth/, in the accounts namespace.
 urlpatterns = [
@@ -8,6 +8,6 @@ urlpatterns = [
     path("auth/mfa/totp/", views.TOTPSetupView.as_view(), name="mfa-totp"),
     path("auth/mfa/totp/confirm/", views.TOTPConfirmView.as_view(), name="mfa-totp-confirm"),
     path("auth/mfa/recovery-codes/", views.RecoveryCodesView.as_view(), name="mfa-recovery-codes"),
-    path("auth/login/mfa/", views.MFALoginView.as_view(), name="login-mfa"),
-    path("auth/login/mfa/email/", views.MFAEmailView.as_view(), name="login-mfa-email"),
+    path("auth/login/mfa/", login_views.MFALoginView.as_view(), name="login-mfa"),
+    path("auth/login/mfa/email/", login_views.MFAEmailView.as_view(), name="login-mfa-email"),
 ]
