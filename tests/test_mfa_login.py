@@ -292,3 +292,13 @@ def test_invalid_json_is_a_json_400(api_client, db):
 def test_accounts_without_mfa_log_in_as_before(api_client, user, password):
     body = _password_step(api_client, user, password).json()
     assert "token" in body and "mfa_required" not in body
+
+
+def test_at_the_token_cap_the_challenge_survives_for_a_retry(api_client, mfa, password, settings):
+    settings.ACCOUNTS_MAX_TOKENS_PER_USER = 1
+    Token.objects.issue(mfa.user, name="existing")
+    mfa_token = _challenge(api_client, mfa.user, password)
+    response = _step(api_client, mfa_token, mfa.recovery_codes[0])
+    assert response.status_code == 403 and "detail" in response.json()
+    Token.objects.filter(user=mfa.user).revoke(Token.RevokeReason.LOGOUT_ALL)
+    assert _step(api_client, mfa_token, mfa.recovery_codes[1]).status_code == 200

@@ -1,6 +1,7 @@
 """The two-step login: a password step that opens a challenge, a code step that closes it."""
 
 from django.contrib.auth.signals import user_logged_in
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts import lockout, security_log
@@ -42,11 +43,13 @@ def check_code(challenge: Challenge, code: str, request) -> str | None:
 
 def complete(challenge: Challenge, request) -> tuple[Token, str] | None:
     """Use the challenge up and issue the token; None when another request used it first."""
-    if not challenge.consume():
-        return None
     user = challenge.user
+    # At the token cap (a 403), the challenge stays usable once tokens are revoked.
+    with transaction.atomic():
+        if not challenge.consume():
+            return None
+        token, raw = Token.objects.issue(user, name=challenge.token_name)
     lockout.reset(user.email)
-    token, raw = Token.objects.issue(user, name=challenge.token_name)
     user_logged_in.send(sender=type(user), request=request._request, user=user)
     return token, raw
 

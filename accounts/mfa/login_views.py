@@ -4,13 +4,14 @@ import math
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, permissions, status
 from rest_framework.response import Response
 
 from accounts.mfa import login, serializers, service
 from accounts.mfa.models import Challenge
 from accounts.mfa.views import _DEAD_CHALLENGE, _WRONG_CODE, INVALID_CODE, _bad, _invalid
+from accounts.schema import ErrorSerializer
 from accounts.serializers import LoginResponseSerializer, PublicUserSerializer
 from accounts.throttling import LoginRateThrottle
 from accounts.views import no_store
@@ -39,18 +40,28 @@ class MFALoginView(_SecondStepView):
     serializer_class = serializers.MFALoginSerializer
 
     @extend_schema(
-        responses={200: LoginResponseSerializer, 400: _bad(_WRONG_CODE, _DEAD_CHALLENGE)},
+        responses={
+            200: LoginResponseSerializer,
+            400: _bad(_WRONG_CODE, _DEAD_CHALLENGE),
+            403: OpenApiResponse(
+                ErrorSerializer,
+                description=_(
+                    "The user already holds ACCOUNTS_MAX_TOKENS_PER_USER live tokens; the "
+                    "pending login stays usable once some are revoked."
+                ),
+                examples=[
+                    OpenApiExample(
+                        "Token cap reached",
+                        value={"detail": "You already have 100 active tokens, the most allowed."},
+                    )
+                ],
+            ),
+        },
         examples=[
             OpenApiExample(
                 "Challenge and code",
                 value={"mfa_token": "mfa_Zq0...", "code": "492039"},
                 request_only=True,
-            ),
-            OpenApiExample(
-                "Wrong code",
-                value={"code": ["Invalid code."]},
-                response_only=True,
-                status_codes=[400],
             ),
         ],
     )
