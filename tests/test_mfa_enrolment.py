@@ -184,3 +184,9 @@ def test_get_needs_read_scope_and_the_rest_write(api_client, user, password, mfa
 def test_enrolment_needs_authentication(api_client):
     assert api_client.get(MFA).status_code == 401
     assert api_client.post(TOTP, {"password": "x"}, format="json").status_code == 401
+
+
+def test_delete_or_new_codes_with_mfa_off_is_a_wrong_code(auth_client, password):
+    body = {"password": password, "code": "123456"}
+    assert auth_client.delete(MFA, body, format="json").json() == INVALID_CODE
+    assert auth_client.post(RECOVERY, body, format="json").json() == INVALID_CODE

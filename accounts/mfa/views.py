@@ -22,10 +22,6 @@ class AlreadyEnabled(exceptions.APIException):
     default_code = "conflict"
 
 
-class NotEnabled(AlreadyEnabled):
-    default_detail = _("Multi-factor authentication is off.")
-
-
 def _invalid(field: str, message) -> exceptions.ValidationError:
     return exceptions.ValidationError({field: [message]})
 
@@ -45,8 +41,9 @@ def _reauthenticate(request, data) -> None:
     user = request.user
     if not reauth.check_password(user, serializer.validated_data["password"], request):
         raise _invalid("password", WRONG_PASSWORD)
+    # With MFA off there is no code that could be right.
     if not service.is_enabled(user):
-        raise NotEnabled()
+        raise _invalid("code", INVALID_CODE)
     errors = reauth.check_code(user, serializer.validated_data["code"], request)
     if errors:
         raise exceptions.ValidationError({"code": errors})
@@ -54,7 +51,7 @@ def _reauthenticate(request, data) -> None:
 
 _CONFLICT = OpenApiResponse(
     ErrorSerializer,
-    description=_("Multi-factor authentication is already on (or, to turn it off, is off)."),
+    description=_("Multi-factor authentication is already on."),
     examples=[
         OpenApiExample("Already on", value={"detail": "Multi-factor authentication is already on."})
     ],
@@ -87,7 +84,7 @@ class MFAView(generics.GenericAPIView):
 
     @extend_schema(
         request=serializers.PasswordAndCodeSerializer,
-        responses={204: None, 400: _bad(_WRONG_PASSWORD, _WRONG_CODE), 409: _CONFLICT},
+        responses={204: None, 400: _bad(_WRONG_PASSWORD, _WRONG_CODE)},
     )
     def delete(self, request):
         _reauthenticate(request, request.data)
@@ -167,7 +164,6 @@ class RecoveryCodesView(generics.GenericAPIView):
         responses={
             200: serializers.RecoveryCodesSerializer,
             400: _bad(_WRONG_PASSWORD, _WRONG_CODE),
-            409: _CONFLICT,
         },
     )
     def post(self, request):
