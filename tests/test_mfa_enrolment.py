@@ -38,6 +38,8 @@ def test_enrolment_start_gives_a_secret_uri_and_qr_but_turns_nothing_on(
     assert response["Cache-Control"] == "no-store"
     secret = body["secret"]
     assert len(secret) * 5 >= 160 and re.fullmatch(r"[A-Z2-7]+", secret)
+    assert body["otpauth_uri"].startswith("otpauth://totp/authsite:alice@example.com?secret=")
+    assert pyotp.parse_uri(body["otpauth_uri"]).secret == secret
     uri = urllib.parse.urlparse(body["otpauth_uri"])
     assert uri.scheme == "otpauth" and uri.netloc == "totp"
     assert urllib.parse.unquote(uri.path) == "/authsite:alice@example.com"

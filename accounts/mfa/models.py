@@ -5,6 +5,7 @@ codes and pending-login tokens are digests (accounts.mfa.codes).
 """
 
 from datetime import timedelta
+from urllib.parse import quote, urlencode
 
 import pyotp
 from django.conf import settings
@@ -84,9 +85,12 @@ class Authenticator(models.Model):
         return False
 
     def provisioning_uri(self, secret: str) -> str:
-        return pyotp.TOTP(secret).provisioning_uri(
-            name=self.user.email, issuer_name=mfa_settings.ISSUER
-        )
+        """Google's key URI: otpauth://totp/<issuer>:<email>?secret=<unpadded>&issuer=<issuer>."""
+        issuer = mfa_settings.ISSUER
+        # "@" is legal in a URI path and kept readable; everything else is percent-encoded.
+        label = f"{quote(issuer, safe='')}:{quote(self.user.email, safe='@')}"
+        query = urlencode({"secret": secret.rstrip("="), "issuer": issuer}, quote_via=quote)
+        return f"otpauth://totp/{label}?{query}"
 
 
 class RecoveryCodeQuerySet(models.QuerySet):
