@@ -192,3 +192,24 @@ def test_delete_or_new_codes_with_mfa_off_is_a_wrong_code(auth_client, password)
     body = {"password": password, "code": "123456"}
     assert auth_client.delete(MFA, body, format="json").json() == INVALID_CODE
     assert auth_client.post(RECOVERY, body, format="json").json() == INVALID_CODE
+
+
+def test_turning_mfa_on_and_off_is_logged_without_secrets(auth_client, password, user, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="accounts.security"):
+        secret = _start(auth_client, password).json()["secret"]
+        code = pyotp.TOTP(secret).now()
+        codes = auth_client.post(CONFIRM, {"code": code}, format="json").json()["recovery_codes"]
+        body = {"password": password, "code": codes[0]}
+        assert auth_client.delete(MFA, body, format="json").status_code == 204
+    lines = [r.getMessage() for r in caplog.records if r.name == "accounts.security"]
+    events = [line for line in lines if '"mfa.' in line]
+    assert [e.split('"event": "')[1].split('"')[0] for e in events] == [
+        "mfa.enabled",
+        "mfa.recovery_code_used",
+        "mfa.disabled",
+    ]
+    logged = "\n".join(lines)
+    assert secret not in logged and code not in logged and codes[0] not in logged
+    assert password not in logged

@@ -36,11 +36,15 @@ def _events(caplog, name):
     ]
 
 
-def test_password_step_answers_a_challenge_and_no_token(api_client, mfa, password):
-    response = _password_step(api_client, mfa.user, password)
+def test_password_step_answers_a_challenge_and_no_token(api_client, mfa, password, caplog):
+    with caplog.at_level(logging.INFO, logger="accounts.security"):
+        response = _password_step(api_client, mfa.user, password)
     assert response.status_code == 200
     body = response.json()
     assert set(body) == {"mfa_required", "mfa_token", "methods", "expires_at"}
+    assert _events(caplog, "mfa.challenge")[0]["user_id"] == mfa.user.pk
+    assert not _events(caplog, "login.success")
+    assert body["mfa_token"] not in caplog.text
     assert body["mfa_required"] is True
     assert body["methods"] == ["totp", "recovery_code", "email"]
     assert re.fullmatch(r"[A-Za-z0-9\-._~+/]+=*", body["mfa_token"])
