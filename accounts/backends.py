@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 from accounts import lockout
+from accounts.mfa.service import is_enabled
 
 
 class LockoutBackend(ModelBackend):
@@ -29,6 +30,8 @@ class LockoutBackend(ModelBackend):
         user = super().authenticate(request, username=username, password=password)
         if user is None:
             lockout.attempt_failed(username, number, request)
-        else:
+        elif not is_enabled(user):
+            # With MFA on, only a passed second factor clears the lock (accounts/mfa/); the
+            # attempt claimed above stays counted until then.
             lockout.reset(username)
         return user

@@ -7,9 +7,11 @@ The backport's API is Django 6's `django.tasks`; moving to it is an import chang
 """
 
 import logging
+import smtplib
 
 from django.core.mail import EmailMessage
 from django_tasks import task
+from rest_framework.exceptions import ServiceUnavailable
 
 from accounts.password_reset import reset_message
 
@@ -19,6 +21,18 @@ logger = logging.getLogger(__name__)
 @task()
 def _send_email(to: list[str], subject: str, body: str) -> None:
     EmailMessage(subject, body, to=to).send()
+
+
+def send_email_now(to: list[str] | str, subject: str, body: str) -> None:
+    """Send inside the request: only for a one-time code, which must never sit in the queue.
+
+    A mail server that fails is a 503 for the client, logged once, never a 500.
+    """
+    try:
+        EmailMessage(subject, body, to=[to] if isinstance(to, str) else list(to)).send()
+    except (OSError, smtplib.SMTPException):
+        logger.warning("Could not send an email with a one-time code.")
+        raise ServiceUnavailable() from None
 
 
 def send_email(to: list[str] | str, subject: str, body: str) -> None:

@@ -142,13 +142,15 @@ def reset(email: str) -> None:
     cache.delete(_window_key(email))
 
 
-def check_password(user, raw_password: str, request=None) -> bool:
+def check_password(user, raw_password: str, request=None, *, clear_lock: bool = True) -> bool:
     """Check a signed-in user's password (re-authentication) under the same lock as login.
 
     Without this, a stolen token could guess its owner's password through the
     password-change or token-creation forms, unlimited. With a request, the check
     also counts against the client IP's login rate first, and raises
-    rest_framework.exceptions.Throttled when that is over (a 429 in the API).
+    rest_framework.exceptions.Throttled when that is over (a 429 in the API). With
+    clear_lock off (an account with a second factor), a right password leaves the attempt
+    counted and the lock in place: only the passed second factor clears them.
     """
     if request is not None:
         # No unlimited hashing for anyone holding a token or a session either.
@@ -162,7 +164,8 @@ def check_password(user, raw_password: str, request=None) -> bool:
         # check_password runs the hasher once and upgrades an old hash on success.
         correct = user.check_password(raw_password)
     if correct:
-        reset(user.email)
+        if clear_lock:
+            reset(user.email)
         return True
     if number is not None:
         attempt_failed(user.email, number, request)

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from accounts import lockout
+from accounts.mfa import reauth
 from accounts.password_reset import user_from_code
 from accounts.serializers import _password_field
 
@@ -18,16 +18,26 @@ def _validate_new_password(password: str, user) -> None:
 class PasswordChangeSerializer(serializers.Serializer):
     current_password = serializers.CharField(**_password_field)
     new_password = serializers.CharField(**_password_field)
+    code = serializers.CharField(
+        max_length=64,
+        required=False,
+        write_only=True,
+        help_text=_("With multi-factor authentication on: a code of your app or a recovery code."),
+    )
 
     def validate_current_password(self, value: str) -> str:
         # Under the login's per-account lock, so a stolen token cannot guess the password.
         request = self.context["request"]
-        if not lockout.check_password(request.user, value, request):
+        if not reauth.check_password(request.user, value, request):
             raise serializers.ValidationError(_("Your current password is incorrect."))
         return value
 
     def validate(self, attrs):
-        _validate_new_password(attrs["new_password"], self.context["request"].user)
+        request = self.context["request"]
+        # With MFA on, the password alone does not re-authenticate.
+        if errors := reauth.check_code(request.user, attrs.pop("code", None), request):
+            raise serializers.ValidationError({"code": errors})
+        _validate_new_password(attrs["new_password"], request.user)
         return attrs
 
 

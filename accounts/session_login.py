@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import Throttled
 
 from accounts import lockout
+from accounts.mfa.session import REQUIRED_FOR_STAFF, SecondStepLoginMixin, staff_needs_mfa
 from accounts.throttling import check_password_rate
 from accounts.validators import PASSWORD_MAX_LENGTH
 
@@ -45,6 +46,11 @@ class AdminLoginForm(AdminAuthenticationForm):
     error_messages = {"invalid_login": GENERIC_LOGIN_ERROR, "inactive": GENERIC_LOGIN_ERROR}
     password = _password_field()
 
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if staff_needs_mfa(user):
+            raise ValidationError(REQUIRED_FOR_STAFF, code="mfa_required")
+
 
 def _too_many(wait: int | None) -> HttpResponse:
     response = HttpResponse(
@@ -65,11 +71,15 @@ def check_login_rate(request) -> HttpResponse | None:
     return None
 
 
-class SessionLoginView(LoginView):
-    """Django's login view for the browsable API, rate limited like the API login."""
+class SessionLoginView(SecondStepLoginMixin, LoginView):
+    """Django's login view for the browsable API, rate limited like the API login.
+
+    With MFA on, the right password leads to a second page (accounts.mfa.session).
+    """
 
     template_name = "rest_framework/login.html"
     authentication_form = SessionLoginForm
+    second_step_url_name = "rest_framework:mfa-login"
 
     def post(self, request, *args, **kwargs):
         return check_login_rate(request) or super().post(request, *args, **kwargs)

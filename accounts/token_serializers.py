@@ -6,8 +6,9 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.utils import html
 
-from accounts import lifetimes, lockout
+from accounts import lifetimes
 from accounts.conf import app_settings
+from accounts.mfa import reauth
 from accounts.models import Token
 from accounts.permissions import SCOPES
 from accounts.serializers import TokenSerializer, _password_field
@@ -81,6 +82,16 @@ class TokenCreateSerializer(serializers.Serializer):
         ),
     )
 
+    code = serializers.CharField(
+        max_length=64,
+        required=False,
+        write_only=True,
+        help_text=_(
+            "With multi-factor authentication on, a code of your app or a recovery code, "
+            "sent with the password."
+        ),
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["expires_in_days"].help_text = lifetimes.expiry_help_text()
@@ -103,13 +114,17 @@ class TokenCreateSerializer(serializers.Serializer):
     def validate(self, attrs):
         request = self.context["request"]
         password = attrs.pop("password", None)
+        code = attrs.pop("code", None)
         if password is not None:
             # A password that is sent is always checked, fresh token or not.
             # Under the login's per-account lock, so a stolen token cannot guess the password.
-            if not lockout.check_password(request.user, password, request):
+            if not reauth.check_password(request.user, password, request):
                 raise serializers.ValidationError(
                     {"password": [self.error_messages["wrong_password"]]}
                 )
+            # With MFA on, the password alone does not re-authenticate.
+            if errors := reauth.check_code(request.user, code, request):
+                raise serializers.ValidationError({"code": errors})
         elif needs_reauthentication(request):
             raise serializers.ValidationError(
                 {"password": [self.error_messages["password_required"]]}

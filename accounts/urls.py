@@ -1,6 +1,7 @@
 from django.urls import path
 
 from accounts import password_views, token_views, views
+from accounts.mfa.urls import urlpatterns as mfa_urlpatterns
 
 app_name = "accounts"
 
@@ -25,3 +26,6 @@ urlpatterns = [
         name="password-reset-confirm",
     ),
 ]
+
+# Enrolment and the second login step (accounts/mfa/).
+urlpatterns += mfa_urlpatterns

@@ -1,7 +1,12 @@
 from django.contrib.auth import logout as session_logout
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import generics, permissions, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -9,6 +14,8 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from accounts.conf import app_settings
+from accounts.mfa.login import challenge_for
+from accounts.mfa.serializers import ChallengeSerializer
 from accounts.models import Token
 from accounts.permissions import TokenHasScope
 from accounts.schema import ErrorSerializer
@@ -103,7 +110,17 @@ class RegisterView(generics.GenericAPIView):
 
 @extend_schema(
     responses={
-        200: LoginResponseSerializer,
+        200: OpenApiResponse(
+            PolymorphicProxySerializer(
+                component_name="LoginResult",
+                serializers=[LoginResponseSerializer, ChallengeSerializer],
+                resource_type_field_name=None,
+            ),
+            description=_(
+                "A token; or, for an account with multi-factor authentication on, a pending "
+                "login to complete at /api/auth/login/mfa/ with a code."
+            ),
+        ),
         403: OpenApiResponse(
             ErrorSerializer,
             description="The user already holds the most live tokens allowed (100 by default).",
@@ -140,6 +157,17 @@ class RegisterView(generics.GenericAPIView):
             response_only=True,
         ),
         OpenApiExample(
+            "Multi-factor authentication required",
+            value={
+                "mfa_required": True,
+                "mfa_token": "mfa_q3Jx0c9Vt2kLr8wY1nBfE5uH7aZsDpGm4oKiTjQyXeU",
+                "methods": ["totp", "recovery_code", "email"],
+                "expires_at": "2026-11-27T09:35:00Z",
+            },
+            response_only=True,
+            status_codes=[200],
+        ),
+        OpenApiExample(
             "Wrong email or password",
             value={"non_field_errors": ["Unable to log in with provided credentials."]},
             response_only=True,
@@ -161,6 +189,10 @@ class LoginView(generics.GenericAPIView):
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
         name = serializer.validated_data.get("name") or request.headers.get("User-Agent", "")
+        # An account with MFA on gets a pending login, not a token (accounts/mfa/).
+        challenge = challenge_for(user, request, name=name[:100])
+        if challenge is not None:
+            return no_store(Response(challenge))
         token, raw = Token.objects.issue(user, name=name[:100])
         user_logged_in.send(sender=type(user), request=request._request, user=user)
         body = {

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     # Before django.contrib.auth, so that its createsuperuser (which applies the
     # password policy with --noinput too) takes precedence.
     "accounts",
+    # Multi-factor login (accounts/mfa/); after accounts, whose user admin it extends.
+    "accounts.mfa",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -307,6 +309,12 @@ ACCOUNTS_TOKEN_MAX_TTL = env_seconds("ACCOUNTS_TOKEN_MAX_TTL", 365 * 24 * 3600)
 ACCOUNTS_MAX_TOKENS_PER_USER = env_int(
     "ACCOUNTS_MAX_TOKENS_PER_USER", 100, minimum=1, allow_none=True
 )
+
+# Multi-factor login (accounts/mfa/conf.py). Encryption keys of the TOTP secrets, comma-separated:
+# the first encrypts, all decrypt; unset: derived from SECRET_KEY and SECRET_KEY_FALLBACKS.
+ACCOUNTS_MFA_ENCRYPTION_KEYS = env_str("ACCOUNTS_MFA_ENCRYPTION_KEYS")
+ACCOUNTS_MFA_CHALLENGE_TTL = env_int("ACCOUNTS_MFA_CHALLENGE_TTL", 300, minimum=30)
+ACCOUNTS_MFA_REQUIRED_FOR_STAFF = env_bool("ACCOUNTS_MFA_REQUIRED_FOR_STAFF", default=False)
 
 # Email, for password reset. DJANGO_EMAIL_BACKEND is smtp (the default when DJANGO_EMAIL_HOST
 # is set) or console, which prints every email, reset codes included, to standard output.

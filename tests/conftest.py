@@ -71,3 +71,32 @@ def staff_client(client, admin_user):
     """A browser session of a superuser, for admin pages."""
     client.force_login(admin_user)
     return client
+
+
+class EnrolledMFA:
+    """A user's TOTP secret and first recovery codes, and a code for any moment."""
+
+    def __init__(self, user, secret: str, recovery_codes: list[str]):
+        self.user = user
+        self.secret = secret
+        self.recovery_codes = recovery_codes
+
+    def code(self, offset_steps: int = 0) -> str:
+        import time
+
+        import pyotp
+
+        return pyotp.TOTP(self.secret).at(time.time() + 30 * offset_steps)
+
+
+@pytest.fixture
+def mfa(user) -> EnrolledMFA:
+    """MFA turned on for `user`, as POST /api/auth/mfa/totp/confirm/ does, without its email."""
+    from accounts.mfa import crypto
+    from accounts.mfa.models import Authenticator, RecoveryCode
+
+    authenticator, secret = Authenticator.objects.start(user)
+    Authenticator.objects.filter(pk=authenticator.pk).update(confirmed_at=authenticator.created_at)
+    codes = RecoveryCode.objects.regenerate(user)
+    assert crypto.decrypt(authenticator.encrypted_secret) == secret
+    return EnrolledMFA(user, secret, codes)

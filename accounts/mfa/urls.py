@@ -1,0 +1,13 @@
+from django.urls import path
+
+from accounts.mfa import login_views, views
+
+# Included by accounts.urls under /api/auth/, in the accounts namespace.
+urlpatterns = [
+    path("auth/mfa/", views.MFAView.as_view(), name="mfa"),
+    path("auth/mfa/totp/", views.TOTPSetupView.as_view(), name="mfa-totp"),
+    path("auth/mfa/totp/confirm/", views.TOTPConfirmView.as_view(), name="mfa-totp-confirm"),
+    path("auth/mfa/recovery-codes/", views.RecoveryCodesView.as_view(), name="mfa-recovery-codes"),
+    path("auth/login/mfa/", login_views.MFALoginView.as_view(), name="login-mfa"),
+    path("auth/login/mfa/email/", login_views.MFAEmailView.as_view(), name="login-mfa-email"),
+]
