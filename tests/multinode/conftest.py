@@ -144,7 +144,9 @@ class Server(LiveSite):
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "authsite.wsgi:application",
                  "--bind", "127.0.0.1:0", "-k", "gthread", "--threads", "4",
-                 "-w", str(workers), "--timeout", "20", "--graceful-timeout", "5"],
+                 "-w", str(workers), "--timeout", "20", "--graceful-timeout", "5",
+                 # gunicorn 27's control socket has one default path: servers would share it.
+                 "--no-control-socket"],
                 env=env,
                 cwd=ROOT,
                 stdout=output,
