@@ -11,8 +11,8 @@ import smtplib
 
 from django.core.mail import EmailMessage
 from django_tasks import task
-from rest_framework.exceptions import ServiceUnavailable
 
+from accounts.exceptions import ServiceUnavailable
 from accounts.password_reset import reset_message
 
 logger = logging.getLogger(__name__)
