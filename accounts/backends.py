@@ -30,8 +30,10 @@ class LockoutBackend(ModelBackend):
         user = super().authenticate(request, username=username, password=password)
         if user is None:
             lockout.attempt_failed(username, number, request)
-        elif not is_enabled(user):
+        elif is_enabled(user):
             # With MFA on, only a passed second factor clears the lock (accounts/mfa/); the
-            # attempt claimed above stays counted until then.
+            # right password is no failure, so its own attempt is uncounted.
+            lockout.release_attempt(username)
+        else:
             lockout.reset(username)
         return user

@@ -121,6 +121,23 @@ def attempt_failed(email: str, number: int, request=None) -> None:
         _log_lockout(email, number, max(1, remaining), request)
 
 
+def release_attempt(email: str) -> None:
+    """Uncount a claimed check whose password was right, leaving the window open.
+
+    For an account with a second factor: the right password is not a failure, but only
+    the passed factor may clear the failures counted so far.
+    """
+    if _max_failures() is None:
+        return
+    window = _current_window(email)
+    if window is None:
+        return
+    try:
+        counter_cache().decr(_count_key(email, window[1]))
+    except ValueError:
+        pass  # the count expired with its window: nothing left to release
+
+
 def record_failure(email: str, request=None) -> int:
     """Count a failure for `email` that no claimed attempt covers (e.g. a wrong second
     factor); return the failures in the current window."""
@@ -149,8 +166,8 @@ def check_password(user, raw_password: str, request=None, *, clear_lock: bool = 
     password-change or token-creation forms, unlimited. With a request, the check
     also counts against the client IP's login rate first, and raises
     rest_framework.exceptions.Throttled when that is over (a 429 in the API). With
-    clear_lock off (an account with a second factor), a right password leaves the attempt
-    counted and the lock in place: only the passed second factor clears them.
+    clear_lock off (an account with a second factor), a right password leaves the
+    lock in place (its own attempt uncounted): only the passed second factor clears it.
     """
     if request is not None:
         # No unlimited hashing for anyone holding a token or a session either.
@@ -166,6 +183,8 @@ def check_password(user, raw_password: str, request=None, *, clear_lock: bool = 
     if correct:
         if clear_lock:
             reset(user.email)
+        elif number is not None:
+            release_attempt(user.email)
         return True
     if number is not None:
         attempt_failed(user.email, number, request)

@@ -143,6 +143,7 @@ def test_lists_have_few_columns(staff_client, owner):
         "staff status",
         "last login",
         "live tokens",
+        "mfa",
     ]
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 _BLOCK = re.compile(r"^```(?:sh|bash|shell|console)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 # Long-running or interactive commands are walked through by hand, not here.
-_SKIP = ("runserver", "shell")
+_SKIP = ("runserver", "shell", "db_worker")
 
 
 def _pages() -> list[Path]:

@@ -170,9 +170,11 @@ def test_a_configuration_error_is_one_sentence(tmp_path):
         timeout=60,
     )
     assert result.returncode != 0
-    assert "Configuration error: The DJANGO_SECRET_KEY environment variable is required.\n" in (
-        result.stderr
+    sentence = (
+        "Configuration error: The DJANGO_SECRET_KEY environment variable is required when "
+        "debug is off; for local development, set DJANGO_DEBUG=1 instead.\n"
     )
+    assert sentence in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     # gunicorn's own start-up line, and the sentence: nothing else.
     assert len(result.stderr.splitlines()) <= 2

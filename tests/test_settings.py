@@ -77,7 +77,9 @@ def test_manage_py_defaults_to_development():
 
 def test_manage_py_keeps_production_settings_when_a_secret_key_is_set():
     # A production host has DJANGO_SECRET_KEY: its collectstatic and migrate stay debug-off.
-    result = _manage({"DJANGO_SECRET_KEY": "k" * 60}, *_PRINT_DEBUG)
+    result = _manage(
+        {"DJANGO_SECRET_KEY": "k" * 60, "DJANGO_EMAIL_BACKEND": "console"}, *_PRINT_DEBUG
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
     result = _manage({"DJANGO_DEBUG": "0"}, *_PRINT_DEBUG)

@@ -35,7 +35,7 @@ class _SecondStepView(generics.GenericAPIView):
 
 
 class MFALoginView(_SecondStepView):
-    """The second login step: the mfa_token of the password step and a code, for a token."""
+    """The second login step: the pending login of the password step and a code, for a token."""
 
     serializer_class = serializers.MFALoginSerializer
 
@@ -46,7 +46,7 @@ class MFALoginView(_SecondStepView):
             403: OpenApiResponse(
                 ErrorSerializer,
                 description=_(
-                    "The user already holds ACCOUNTS_MAX_TOKENS_PER_USER live tokens; the "
+                    "The user already holds the most live tokens allowed; the "
                     "pending login stays usable once some are revoked."
                 ),
                 examples=[

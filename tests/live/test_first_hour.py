@@ -35,7 +35,7 @@ def test_admin_token_page_is_a_view_with_a_revoke_button(live_site, page):
     pick_user(page, USER_EMAIL)
     page.fill("#id_name", "to revoke")
     page.click("input[name=_save]")
-    raw = TOKEN_RE.search(page.locator("ul.messagelist li.warning").inner_text()).group()
+    raw = TOKEN_RE.search(page.locator("#issued-token").inner_text()).group()
 
     page.goto("/admin/accounts/token/")
     page.locator("#result_list a", has_text=raw[:12]).click()
