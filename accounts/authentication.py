@@ -6,9 +6,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import BaseAuthentication
 
-from accounts import tokens
+from accounts import last_used, tokens
 from accounts.exceptions import InvalidToken, MalformedAuthorization, www_authenticate
-from accounts.models import Token
+from accounts.tokencache import lookup
 
 # Bearer is RFC 6750's scheme; Token keeps clients written for DRF's authtoken working.
 KEYWORDS = frozenset({"bearer", "token"})
@@ -61,15 +61,19 @@ class TokenAuthentication(BaseAuthentication):
         # The checksum rejects typos and forgeries before any query.
         if not tokens.is_well_formed(raw):
             raise InvalidToken()
-        try:
-            token = Token.objects.select_related("user").get(digest=tokens.digest(raw))
-        except Token.DoesNotExist:
-            raise InvalidToken() from None
+        digest = tokens.digest(raw)
+        # One compiled query (accounts/token_lookup.py), or the cache (accounts/tokencache).
+        token = lookup.find(digest)
+        if token is None:
+            raise InvalidToken()
         now = timezone.now()
         # Unknown, expired, revoked and inactive all fail alike, so nothing leaks which.
         if not token.is_live(now) or not token.user.is_active:
             raise InvalidToken()
-        token.touch(now)
+        if last_used.is_due(token, now):
+            # Written after the response is sent (accounts/last_used.py).
+            last_used.schedule(token, now)
+            lookup.remember_use(digest, token)
         return token.user, token
 
     def authenticate_header(self, request) -> str:

@@ -1,12 +1,14 @@
 """App settings with their defaults in one place, read from Django settings when used.
 
-Each knob is `ACCOUNTS_<NAME>` in settings; reading happens on attribute access,
-so tests can change them with pytest-django's `settings` fixture.
+Each knob is `ACCOUNTS_<NAME>` in settings, read on first access and kept until
+Django reports a settings change (`setting_changed`, which `override_settings` and
+pytest-django's `settings` fixture send), so the hot path parses nothing per request.
 """
 
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.signals import setting_changed
 
 DEFAULTS = {
     # Absolute lifetime of a login token; None disables it.
@@ -32,6 +34,12 @@ DEFAULTS = {
     "PASSWORD_RESET_RATE": "60/hour",
     # The cache alias holding the counters.
     "CACHE": "default",
+    # In-process token cache (accounts/tokencache): "on" or "off"; PostgreSQL only.
+    "TOKEN_CACHE": "on",
+    # Longest time a cached token is served without reading the database again.
+    "TOKEN_CACHE_MAX_AGE": timedelta(seconds=60),
+    # Tokens kept per process (least recently used first out).
+    "TOKEN_CACHE_SIZE": 10_000,
 }
 
 _DURATIONS = {
@@ -41,6 +49,7 @@ _DURATIONS = {
     "TOKEN_LAST_USED_INTERVAL",
     "TOKEN_CREATION_REAUTH_AFTER",
     "LOGIN_FAILURE_WINDOW",
+    "TOKEN_CACHE_MAX_AGE",
 }
 
 
@@ -52,14 +61,43 @@ def _as_duration(name: str, value: object) -> timedelta | None:
     raise ValueError(f"ACCOUNTS_{name} must be a timedelta, a number of seconds or None.")
 
 
+def _as_switch(name: str, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in {"on", "off"}:
+        return value.lower() == "on"
+    raise ValueError(f"ACCOUNTS_{name} must be on or off.")
+
+
 class AppSettings:
+    def __init__(self) -> None:
+        self._parsed: dict[str, object] = {}
+
     def __getattr__(self, name: str):
         if name not in DEFAULTS:
             raise AttributeError(name)
+        try:
+            return self._parsed[name]
+        except KeyError:
+            pass
         value = getattr(settings, f"ACCOUNTS_{name}", DEFAULTS[name])
         if name in _DURATIONS:
-            return _as_duration(name, value)
+            value = _as_duration(name, value)
+        elif name == "TOKEN_CACHE":
+            value = _as_switch(name, value)
+        self._parsed[name] = value
         return value
+
+    def reload(self) -> None:
+        self._parsed.clear()
 
 
 app_settings = AppSettings()
+
+
+def _reload(*, setting: str, **kwargs) -> None:
+    if setting.startswith("ACCOUNTS_"):
+        app_settings.reload()
+
+
+setting_changed.connect(_reload, dispatch_uid="accounts.conf.reload")

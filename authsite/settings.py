@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     # Before django.contrib.auth, so that its createsuperuser (which applies the
     # password policy with --noinput too) takes precedence.
     "accounts",
+    # In-process token cache evicted by PostgreSQL notifications (docs/performance.md).
+    "accounts.tokencache",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -217,6 +219,10 @@ ACCOUNTS_TOKEN_LAST_USED_INTERVAL = timedelta(
     seconds=env_int("ACCOUNTS_TOKEN_LAST_USED_INTERVAL", 60)
 )
 ACCOUNTS_ALLOW_REGISTRATION = env_bool("ACCOUNTS_ALLOW_REGISTRATION", default=True)
+# In-process token cache, PostgreSQL only (accounts/tokencache, docs/performance.md).
+ACCOUNTS_TOKEN_CACHE = "on" if env_bool("ACCOUNTS_TOKEN_CACHE", default=True) else "off"
+ACCOUNTS_TOKEN_CACHE_MAX_AGE = env_int("ACCOUNTS_TOKEN_CACHE_MAX_AGE", 60, minimum=0)
+ACCOUNTS_TOKEN_CACHE_SIZE = env_int("ACCOUNTS_TOKEN_CACHE_SIZE", 10_000, minimum=1)
 
 # Token lifecycle: durations in seconds, "none" to disable (see accounts/conf.py).
 ACCOUNTS_TOKEN_IDLE_TIMEOUT = env_seconds("ACCOUNTS_TOKEN_IDLE_TIMEOUT", 7 * 24 * 3600)
