@@ -71,3 +71,12 @@ def staff_client(client, admin_user):
     """A browser session of a superuser, for admin pages."""
     client.force_login(admin_user)
     return client
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_token_cache_listener():
+    """Close the token cache's own connection before pytest-django drops the test database."""
+    yield
+    from accounts.tokencache import listener
+
+    listener.stop()
