@@ -1,14 +1,43 @@
+"""DRF's parsers, decoding bodies only in text charsets and reporting deep JSON as a 400."""
+
 from django.utils.translation import gettext_lazy as _
-from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser as BaseJSONParser
+from rest_framework import parsers, status
+from rest_framework.exceptions import APIException, ParseError
+
+from accounts import charsets
 
 
-class JSONParser(BaseJSONParser):
-    """DRF's JSON parser, with nesting deeper than Python's parser allows reported as a 400."""
+class UnsupportedCharset(APIException):
+    status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
+    default_code = "unsupported_charset"
+
+
+def _check_charset(parser_context, *, json: bool) -> None:
+    # RequestCharsetMiddleware refuses these first; this guards any other way in.
+    encoding = (parser_context or {}).get("encoding")
+    if encoding and not charsets.is_allowed(encoding, json=json):
+        raise UnsupportedCharset(charsets.unsupported_message(encoding))
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser: UTF-8 only, and nesting deeper than Python's parser allows is a 400."""
 
     def parse(self, stream, media_type=None, parser_context=None):
+        _check_charset(parser_context, json=True)
         try:
             return super().parse(stream, media_type, parser_context)
         except RecursionError:
             # json.load recurses once per level: a hostile body must not become a 500.
             raise ParseError(_("JSON parse error - nesting is too deep.")) from None
+
+
+class FormParser(parsers.FormParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        _check_charset(parser_context, json=False)
+        return super().parse(stream, media_type, parser_context)
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        _check_charset(parser_context, json=False)
+        return super().parse(stream, media_type, parser_context)

@@ -1,6 +1,5 @@
 """Password reset by email: single-use, time-limited codes from Django's token generator."""
 
-import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -15,8 +14,6 @@ from django.utils.timesince import timeuntil
 
 from accounts.models import User
 
-logger = logging.getLogger(__name__)
-
 
 def _eligible_user(email: str) -> User | None:
     # As Django's PasswordResetForm: no codes for inactive users or unusable passwords.
@@ -24,14 +21,31 @@ def _eligible_user(email: str) -> User | None:
     return user if user is not None and user.has_usable_password() else None
 
 
-def _message(user: User, request) -> EmailMessage:
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
+def confirm_url(request) -> str | None:
+    """The reset confirmation URL on DJANGO_PUBLIC_URL, never on the request's Host.
+
+    A Host header is the client's to choose: a link built from it could send the code
+    to an attacker's site. Only with debug on, for development, does the request stand
+    in for a missing DJANGO_PUBLIC_URL; otherwise the email gives the code alone.
+    """
+    path = reverse("accounts:password-reset-confirm")
+    if settings.PUBLIC_URL:
+        return settings.PUBLIC_URL + path
+    return request.build_absolute_uri(path) if settings.DEBUG else None
+
+
+def reset_message(email: str, confirm_url: str | None) -> EmailMessage | None:
+    """The reset email for the account with this email, or None if none may reset."""
+    user = _eligible_user(email)
+    if user is None:
+        return None
     now = timezone.now()
     context = {
         "email": user.email,
-        "uid": uid,
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
         "token": default_token_generator.make_token(user),
-        "confirm_url": request.build_absolute_uri(reverse("accounts:password-reset-confirm")),
+        "confirm_url": confirm_url,
+        "confirm_path": reverse("accounts:password-reset-confirm"),
         # timeuntil() joins with no-break spaces, which plain-text mail readers may garble.
         "valid_for": timeuntil(
             now + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT), now
@@ -40,25 +54,6 @@ def _message(user: User, request) -> EmailMessage:
     subject = render_to_string("accounts/password_reset_subject.txt", context).strip()
     body = render_to_string("accounts/password_reset_email.txt", context)
     return EmailMessage(subject, body, to=[user.email])
-
-
-def send_reset_email(email: str, request) -> None:
-    """Email a reset code to the account with this email, if there is one that may reset.
-
-    Known and unknown emails do the same work (one query, one code, one rendered
-    message) so that the response time does not tell them apart; only the
-    hand-off to the email backend is skipped for an unknown email.
-    """
-    user = _eligible_user(email)
-    # An unsaved stand-in gets a code too, so both paths run the generator.
-    message = _message(user or User(email=User.objects.normalize_email(email)), request)
-    if user is None:
-        return
-    try:
-        message.send()
-    except Exception:
-        # A failing mail server must not turn into a 500 that only existing accounts get.
-        logger.exception("Could not send a password reset email.")
 
 
 def user_from_code(uid: str, token: str) -> User | None:

@@ -41,7 +41,8 @@ class PasswordResetAcceptedSerializer(serializers.Serializer):
 
 class PasswordResetConfirmSerializer(serializers.Serializer):
     uid = serializers.CharField(max_length=64)
-    token = serializers.CharField(max_length=128)
+    # A secret: masked in the browsable API's form and never written back into it.
+    token = serializers.CharField(max_length=128, style={"input_type": "password"})
     new_password = serializers.CharField(**_password_field)
 
     default_error_messages = {

@@ -6,8 +6,9 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 
+from accounts.emails import send_password_reset
 from accounts.models import Token
-from accounts.password_reset import send_reset_email
+from accounts.password_reset import confirm_url
 from accounts.password_serializers import (
     PasswordChangeSerializer,
     PasswordResetAcceptedSerializer,
@@ -78,7 +79,8 @@ class PasswordResetView(generics.GenericAPIView):
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        send_reset_email(serializer.validated_data["email"], request)
+        # Queued for a worker, for known and unknown emails alike: the same work either way.
+        send_password_reset(serializer.validated_data["email"], confirm_url(request))
         event(
             "password.reset_requested",
             request,

@@ -7,6 +7,8 @@ from rest_framework import serializers
 from accounts.models import Token, User
 from accounts.validators import PASSWORD_MAX_LENGTH
 
+EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
+
 # Passwords are checked exactly as typed: leading and trailing spaces are part of them.
 _password_field = {
     "trim_whitespace": False,
@@ -49,11 +51,18 @@ class UserSerializer(serializers.ModelSerializer):
 
 class RegisterSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
-    email = serializers.EmailField(max_length=254)
+    email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH)
     password = serializers.CharField(**_password_field)
 
     def validate_email(self, value: str) -> str:
-        return User.objects.normalize_email(value)
+        email = User.objects.normalize_email(value)
+        # Lower-casing can lengthen an email ("İ" becomes two characters): check what is stored.
+        if len(email) > EMAIL_MAX_LENGTH:
+            raise serializers.ValidationError(
+                _("Ensure this field has no more than %(max_length)d characters.")
+                % {"max_length": EMAIL_MAX_LENGTH}
+            )
+        return email
 
     def validate(self, attrs):
         candidate = User(email=attrs["email"])

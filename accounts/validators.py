@@ -6,6 +6,7 @@ harder to remember, not to guess. Every error names the rule that failed.
 
 import functools
 import gzip
+import math
 import re
 from pathlib import Path
 
@@ -124,12 +125,46 @@ class BlocklistValidator:
         return _("Your password can't be a commonly used or breached password.")
 
 
+# zxcvbn scores at most this many characters (its own limit): the estimate only grows with length.
+ZXCVBN_MAX_LENGTH = 72
+# zxcvbn tries every way of reading look-alike characters back as letters ("4" or "@" as "a",
+# "(", "{", "[" or "<" as "c"): a password with all of them has 736 readings, each matched
+# against every dictionary, two seconds of CPU. Their product per letter bounds the readings
+# (within a factor of 2; tests/test_password_policy.py): at most 8 here, so at most 16 readings.
+ZXCVBN_MAX_L33T_PRODUCT = 8
+
+
+@functools.cache
+def _l33t_table() -> tuple[frozenset[str], ...]:
+    # zxcvbn's own table (letter -> look-alikes), read, never changed.
+    from zxcvbn.matching import L33T_TABLE
+
+    return tuple(frozenset(subs) for subs in L33T_TABLE.values())
+
+
+def zxcvbn_input(password: str) -> str:
+    """The part of a password zxcvbn scores: at most 72 characters, with few look-alike readings.
+
+    A prefix never scores much higher than the whole (more characters add guesses), so
+    cutting errs towards refusing; the blocklist still checks the whole password.
+    """
+    present: set[str] = set()
+    for end, char in enumerate(password[:ZXCVBN_MAX_LENGTH]):
+        if char in present:
+            continue
+        present.add(char)
+        readings = math.prod(max(1, len(subs & present)) for subs in _l33t_table())
+        if readings > ZXCVBN_MAX_L33T_PRODUCT:
+            return password[:end]
+    return password[:ZXCVBN_MAX_LENGTH]
+
+
 class GuessabilityValidator:
     """Refuse patterns that no word list holds: sequences, keyboard rows, blank space.
 
     zxcvbn estimates how many guesses a password takes; below `min_guesses_log10`
-    (a million by default) it is refused. Only the first 72 characters are scored
-    (zxcvbn's own limit): the estimate only grows with length.
+    (a million by default) it is refused. Its cost is bounded (zxcvbn_input): at most
+    72 characters with at most 16 look-alike readings are scored.
     """
 
     def __init__(self, min_guesses_log10: float = 6):
@@ -142,7 +177,7 @@ class GuessabilityValidator:
             return  # LengthValidator refuses it.
         if not _candidates(password).isdisjoint(blocklist()):
             return  # BlocklistValidator has said so already.
-        if zxcvbn(password[:72])["guesses_log10"] < self.min_guesses_log10:
+        if zxcvbn(zxcvbn_input(password))["guesses_log10"] < self.min_guesses_log10:
             raise ValidationError(
                 _(
                     "This password is too easy to guess: it is a predictable pattern such as "

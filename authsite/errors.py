@@ -1,5 +1,11 @@
 """JSON error responses for API paths that no DRF view handles."""
 
+from django.core.exceptions import (
+    DisallowedHost,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import JsonResponse
 from django.urls import Resolver404, resolve
 from django.views import defaults
@@ -31,3 +37,22 @@ def server_error(request, *args, **kwargs):
     if _is_api(request):
         return JsonResponse({"detail": "A server error occurred."}, status=500)
     return defaults.server_error(request, *args, **kwargs)
+
+
+# Django raises these (SuspiciousOperation) while reading the request; DRF never sees them.
+_BAD_REQUESTS = [
+    (TooManyFieldsSent, "The request has too many form fields."),
+    (TooManyFilesSent, "The request has too many files."),
+    (RequestDataTooBig, "Request body is too large."),
+    (DisallowedHost, "The Host header is not allowed."),
+]
+
+
+def bad_request(request, exception=None, *args, **kwargs):
+    """Answer Django's own 400s (too many fields or files, a bad Host) in JSON on /api/."""
+    if not _is_api(request):
+        return defaults.bad_request(request, exception, *args, **kwargs)
+    detail = next(
+        (text for kind, text in _BAD_REQUESTS if isinstance(exception, kind)), "Bad request."
+    )
+    return JsonResponse({"detail": detail}, status=400)

@@ -7,6 +7,7 @@ debug on. See README.md for every variable.
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -48,11 +49,18 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Email is sent by tasks (accounts/emails.py): Django 6's tasks framework, backported.
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
+    # Outermost, so that every auth response is covered, errors from other middleware too.
+    "accounts.middleware.NoStoreMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "accounts.middleware.RequestBodyLimitMiddleware",
+    # Before anything reads the body: only text charsets are ever decoded (issue 8).
+    "accounts.middleware.RequestCharsetMiddleware",
     "accounts.middleware.ContentSecurityPolicyMiddleware",
     "accounts.middleware.ClientIPMiddleware",
     # Serves collected static files (admin, browsable API, docs) in production too.
@@ -176,12 +184,13 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        # DRF's, never echoing a submitted password or code into a form (accounts/renderers.py).
+        "accounts.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [
         "accounts.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "accounts.parsers.FormParser",
+        "accounts.parsers.MultiPartParser",
     ],
     "EXCEPTION_HANDLER": "accounts.handlers.exception_handler",
     # drf-spectacular's, plus the error responses each view can produce (accounts/schema.py).
@@ -231,9 +240,31 @@ ACCOUNTS_MAX_TOKENS_PER_USER = env_int(
     "ACCOUNTS_MAX_TOKENS_PER_USER", 100, minimum=1, allow_none=True
 )
 
-# Email, for password reset: printed to the console unless DJANGO_EMAIL_HOST names an SMTP server.
-if _email_host := env_str("DJANGO_EMAIL_HOST"):
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+# Email, for password reset. DJANGO_EMAIL_BACKEND is smtp (the default when DJANGO_EMAIL_HOST
+# is set) or console, which prints every email, reset codes included, to standard output.
+# With debug off the console is never chosen silently: reset codes in a log are an account
+# takeover for anyone who reads it (issue 8).
+_EMAIL_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+}
+_email_host = env_str("DJANGO_EMAIL_HOST")
+_email_backend = (env_str("DJANGO_EMAIL_BACKEND") or "").lower() or (
+    "smtp" if _email_host else "console" if DEBUG else None
+)
+if _email_backend is None:
+    raise ConfigurationError(
+        "With debug off, set DJANGO_EMAIL_HOST to an SMTP server (or DJANGO_EMAIL_BACKEND=console "
+        "for a local run, which prints reset codes to the log)."
+    )
+if _email_backend not in _EMAIL_BACKENDS:
+    raise ConfigurationError(
+        f"DJANGO_EMAIL_BACKEND must be smtp or console, not {_email_backend!r}."
+    )
+if _email_backend == "smtp" and not _email_host:
+    raise ConfigurationError("DJANGO_EMAIL_BACKEND=smtp needs DJANGO_EMAIL_HOST.")
+EMAIL_BACKEND = _EMAIL_BACKENDS[_email_backend]
+if _email_backend == "smtp":
     EMAIL_HOST = _email_host
     EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 587, minimum=1)
     EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER", "")
@@ -246,8 +277,37 @@ if _email_host := env_str("DJANGO_EMAIL_HOST"):
             "turn DJANGO_EMAIL_USE_TLS off to use SSL."
         )
     EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 10, minimum=1)
-else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Tasks (sending email): "database" queues them for `manage.py db_worker` (docs/email.md);
+# "immediate" runs them inside the request, for development only, because a request for a
+# known account would then wait for the mail server and tell it apart (issue 8).
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+_tasks_backend = (env_str("DJANGO_TASKS_BACKEND") or "").lower() or (
+    "immediate" if DEBUG else "database"
+)
+if _tasks_backend not in _TASK_BACKENDS:
+    raise ConfigurationError(
+        f"DJANGO_TASKS_BACKEND must be database or immediate, not {_tasks_backend!r}."
+    )
+if _tasks_backend == "immediate" and not DEBUG:
+    raise ConfigurationError(
+        "DJANGO_TASKS_BACKEND=immediate is for development only: with debug off, "
+        "a worker (manage.py db_worker) sends email."
+    )
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_tasks_backend]}}
+
+# Where users reach this service, e.g. https://auth.example.com: links in emails are built
+# on it, never on the request's Host header (see accounts/password_reset.py).
+PUBLIC_URL = (env_str("DJANGO_PUBLIC_URL") or "").rstrip("/")
+if PUBLIC_URL:
+    _public = urlsplit(PUBLIC_URL)
+    if _public.scheme not in ("http", "https") or not _public.netloc or _public[2:] != ("", "", ""):
+        raise ConfigurationError(
+            f"DJANGO_PUBLIC_URL must be an origin such as https://auth.example.com, "
+            f"not {PUBLIC_URL!r}."
+        )
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "authsite <noreply@localhost>")
 # Password reset codes are valid this many seconds (and for one use).
 PASSWORD_RESET_TIMEOUT = env_int("DJANGO_PASSWORD_RESET_TIMEOUT", 3600, minimum=60)

@@ -30,4 +30,5 @@ if settings.BROWSABLE_API:
 # Keep last: any other /api/ path (and /api itself) gets a JSON 404, never an HTML page.
 urlpatterns.append(re_path(r"^api(/|$)", api_not_found))
 
+handler400 = "authsite.errors.bad_request"
 handler500 = "authsite.errors.server_error"

@@ -61,6 +61,8 @@ def two_servers(request, tmp_path):
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "DJANGO_SETTINGS_MODULE": "authsite.settings",
         "DJANGO_DEBUG": "0",
+        # Production refuses to print reset codes unless asked to (issue 8).
+        "DJANGO_EMAIL_BACKEND": "console",
         "DJANGO_SECRET_KEY": "multiprocess-test-" + uuid.uuid4().hex * 2,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "0",

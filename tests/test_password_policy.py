@@ -178,3 +178,85 @@ def test_admin_user_creation_uses_the_same_policy(client, db):
 )
 def test_predictable_patterns_are_refused(password):
     assert "This password is too easy to guess" in " ".join(_errors(password))
+
+
+# A review's crafted password: every look-alike zxcvbn knows, which made it try 736
+# readings of the password against every dictionary (about 2 s of CPU per registration).
+CRAFTED = ("4@8({[<369 1!|70$5+%2" * 4)[:72]
+
+
+@pytest.fixture
+def zxcvbn_work(monkeypatch) -> dict[str, list]:
+    """Record what zxcvbn is given and how many look-alike readings it tries."""
+    import zxcvbn
+    from zxcvbn import matching
+
+    work: dict[str, list] = {"inputs": [], "readings": []}
+    original_zxcvbn, original_subs = zxcvbn.zxcvbn, matching.enumerate_l33t_subs
+
+    def recorded_zxcvbn(password, *args, **kwargs):
+        work["inputs"].append(password)
+        return original_zxcvbn(password, *args, **kwargs)
+
+    def recorded_subs(table):
+        subs = original_subs(table)
+        work["readings"].append(len(subs))
+        return subs
+
+    monkeypatch.setattr(zxcvbn, "zxcvbn", recorded_zxcvbn)
+    monkeypatch.setattr(matching, "enumerate_l33t_subs", recorded_subs)
+    return work
+
+
+def test_the_crafted_password_costs_zxcvbn_a_bounded_search(api_client, db, zxcvbn_work):
+    response = api_client.post(
+        REGISTER, {"email": "ada@example.com", "password": CRAFTED}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    (scored,) = zxcvbn_work["inputs"]
+    assert CRAFTED.startswith(scored)
+    # A handful of readings, not 736.
+    assert zxcvbn_work["readings"] and max(zxcvbn_work["readings"]) <= 16
+
+
+@pytest.mark.parametrize(
+    "password",
+    [CRAFTED, CRAFTED[::-1], CRAFTED.replace(" ", "x") + "y" * 900, "1|7 lantern " * 6],
+)
+def test_zxcvbn_never_tries_more_than_16_readings(zxcvbn_work, password):
+    _errors(password)
+    assert zxcvbn_work["readings"] and max(zxcvbn_work["readings"]) <= 16
+    assert all(len(scored) <= 72 for scored in zxcvbn_work["inputs"])
+
+
+def test_the_blocklist_still_sees_the_whole_password(zxcvbn_work):
+    # zxcvbn scores only the symbols at the start; the word behind them is still found.
+    assert _errors("4@8({[<369|!$+%2" + "password" + "4@8({[<369|!$+%2") == [
+        "This password is too common: it is on a list of passwords seen in data breaches."
+    ]
+
+
+def test_the_look_alike_bound_holds_for_any_password():
+    import random
+
+    from zxcvbn.matching import L33T_TABLE, enumerate_l33t_subs, relevant_l33t_subtable
+
+    from accounts.validators import zxcvbn_input
+
+    alphabet = "".join({c for subs in L33T_TABLE.values() for c in subs}) + "abcxyz -"
+    rng = random.Random(8)
+    for _ in range(500):
+        password = "".join(rng.choice(alphabet) for _ in range(rng.randint(15, 80)))
+        scored = zxcvbn_input(password)
+        assert password.startswith(scored) and len(scored) <= 72
+        assert len(enumerate_l33t_subs(relevant_l33t_subtable(scored, L33T_TABLE))) <= 16
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["839201746519283", "7$Kq!v9(Lm2@xR4{pZ8<", "purple 4 m0nkey dishwasher", "1|7 lantern " * 6],
+)
+def test_ordinary_passwords_are_scored_whole(password):
+    from accounts.validators import zxcvbn_input
+
+    assert zxcvbn_input(password) == password[:72]

@@ -60,3 +60,34 @@ def test_register_can_be_switched_off(api_client, db, settings):
     assert response.status_code == 403
     assert response.json() == {"detail": "Registration is closed."}
     assert not User.objects.exists()
+
+
+# 244 characters as typed, 464 once lower-cased: "İ".lower() is two characters.
+GROWING_EMAIL = "a@" + ".".join(["İ" * 20] * 11) + ".example.com"
+
+
+def test_an_email_too_long_once_normalised_is_a_400(api_client, db):
+    assert len(GROWING_EMAIL) <= 254 < len(GROWING_EMAIL.lower())
+    response = api_client.post(
+        REGISTER,
+        {"email": GROWING_EMAIL, "password": "plum-tree orbit harbour lantern"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"email": ["Ensure this field has no more than 254 characters."]}
+    assert not User.objects.exists()
+
+
+def test_the_admin_refuses_an_email_too_long_once_normalised(staff_client):
+    response = staff_client.post(
+        "/admin/accounts/user/add/",
+        {
+            "email": GROWING_EMAIL,
+            "usable_password": "true",
+            "password1": "plum-tree orbit harbour lantern",
+            "password2": "plum-tree orbit harbour lantern",
+        },
+    )
+    assert response.status_code == 200
+    assert b"Ensure this value has at most 254 characters" in response.content
+    assert User.objects.count() == 1  # the operator only

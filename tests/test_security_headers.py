@@ -83,6 +83,7 @@ def _production_env(**extra):
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": "k" * 30 + "Q9x!" * 10,
         "DJANGO_ALLOWED_HOSTS": "api.example.com",
+        "DJANGO_EMAIL_BACKEND": "console",
         **extra,
     }
 

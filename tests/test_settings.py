@@ -69,6 +69,7 @@ def test_production_settings_are_https_only():
         "DJANGO_SETTINGS_MODULE": "authsite.settings",
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": "k" * 60,
+        "DJANGO_EMAIL_BACKEND": "console",
     }
     result = subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {code}"],
@@ -164,3 +165,65 @@ def test_email_is_console_by_default_and_smtp_from_the_environment():
     )
     assert result.returncode != 0
     assert "DJANGO_EMAIL_USE_TLS and DJANGO_EMAIL_USE_SSL cannot both be on" in result.stderr
+
+
+def _production(extra: dict) -> dict:
+    return {"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "k" * 60, **extra}
+
+
+EMAIL_HOST_NEEDED = (
+    "Configuration error: With debug off, set DJANGO_EMAIL_HOST to an SMTP server (or "
+    "DJANGO_EMAIL_BACKEND=console for a local run, which prints reset codes to the log)."
+)
+
+
+def test_production_without_a_mail_server_refuses_to_start():
+    result = _check(_production({}))
+    assert result.returncode != 0
+    assert result.stderr.strip() == EMAIL_HOST_NEEDED
+
+
+@pytest.mark.parametrize(
+    ("extra", "error"),
+    [
+        ({"DJANGO_EMAIL_BACKEND": "smtp"}, "DJANGO_EMAIL_BACKEND=smtp needs DJANGO_EMAIL_HOST."),
+        (
+            {"DJANGO_EMAIL_BACKEND": "file", "DJANGO_EMAIL_HOST": "mail.example.com"},
+            "DJANGO_EMAIL_BACKEND must be smtp or console, not 'file'.",
+        ),
+    ],
+)
+def test_a_bad_email_backend_refuses_to_start(extra, error):
+    result = _check(_production(extra))
+    assert result.returncode != 0
+    assert result.stderr.strip() == f"Configuration error: {error}"
+
+
+@pytest.mark.parametrize(
+    ("extra", "backend"),
+    [
+        ({"DJANGO_EMAIL_BACKEND": "console"}, "console"),
+        ({"DJANGO_EMAIL_BACKEND": "CONSOLE", "DJANGO_EMAIL_HOST": "mail.example.com"}, "console"),
+        ({"DJANGO_EMAIL_HOST": "mail.example.com"}, "smtp"),
+        ({"DJANGO_DEBUG": "1"}, "console"),
+    ],
+)
+def test_the_email_backend_is_chosen_explicitly(extra, backend):
+    result = _settings_in_subprocess(
+        _production(extra), "from django.conf import settings; print(settings.EMAIL_BACKEND)"
+    )
+    assert result.stdout.strip() == f"django.core.mail.backends.{backend}.EmailBackend"
+
+
+def test_gunicorn_refuses_to_start_with_one_sentence(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "authsite.settings"}
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "authsite.wsgi", "--bind", "127.0.0.1:0"],
+        env={**env, **_production({})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert EMAIL_HOST_NEEDED in result.stderr
+    assert "Traceback" not in result.stderr

@@ -18,6 +18,8 @@ cleanup() {
 trap cleanup EXIT
 
 export DJANGO_DEBUG=0
+# No mail server here: print emails (production refuses to unless asked).
+export DJANGO_EMAIL_BACKEND=console
 export DJANGO_SECRET_KEY="fuzz-$($PYTHON -c 'import secrets; print(secrets.token_urlsafe(50))')"
 export DJANGO_ALLOWED_HOSTS=127.0.0.1
 export DJANGO_SECURE_SSL_REDIRECT=0

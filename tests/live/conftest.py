@@ -128,6 +128,8 @@ def _server_env(tmp: Path) -> dict:
     env.update(
         DJANGO_SETTINGS_MODULE="authsite.settings",
         DJANGO_DEBUG="0",
+        # No mail server here: print emails, as production refuses to unless asked (issue 8).
+        DJANGO_EMAIL_BACKEND="console",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         # Plain HTTP on the loopback interface: no TLS to redirect to.
