@@ -32,6 +32,17 @@ DEFAULTS = {
     "LOGIN_RATE": "300/min",
     "REGISTER_RATE": "300/hour",
     "PASSWORD_RESET_RATE": "60/hour",
+    # Unauthenticated token revocation (accounts/leaks), per client IP.
+    "REVOKE_RATE": "60/min",
+    # Secret-scanning webhook: GitHub's public key list from a file (tests, offline) or a URL.
+    "SECRET_SCANNING_KEYS_FILE": None,
+    "SECRET_SCANNING_KEYS_URL": None,
+    # Security emails to users (token created or leaked, password changed, expiry soon).
+    "SECURITY_EMAILS": True,
+    # notifyexpiringtokens warns this many days before a personal token expires.
+    "TOKEN_EXPIRY_WARNING_DAYS": 7,
+    # Refuse personal access tokens that never expire.
+    "TOKEN_REQUIRE_EXPIRY": False,
     # The cache alias holding the counters.
     "CACHE": "default",
     # In-process token cache (accounts/tokencache): "on" or "off"; PostgreSQL only.
@@ -83,7 +94,7 @@ class AppSettings:
         value = getattr(settings, f"ACCOUNTS_{name}", DEFAULTS[name])
         if name in _DURATIONS:
             value = _as_duration(name, value)
-        elif name == "TOKEN_CACHE":
+        elif name in {"TOKEN_CACHE", "SECURITY_EMAILS", "TOKEN_REQUIRE_EXPIRY"}:
             value = _as_switch(name, value)
         self._parsed[name] = value
         return value

@@ -18,6 +18,7 @@ from accounts.password_serializers import (
 from accounts.permissions import TokenHasScope
 from accounts.schema import ValidationErrorSerializer
 from accounts.security_log import email_hash, event
+from accounts.signals import password_changed
 from accounts.throttling import PasswordResetRateThrottle
 
 RESET_ACCEPTED = _(
@@ -60,6 +61,12 @@ class PasswordChangeView(generics.GenericAPIView):
             keep=current,
         )
         event("password.changed", request, user_id=request.user.pk, tokens_revoked=revoked)
+        password_changed.send(
+            sender=type(request.user),
+            user=request.user,
+            reason=Token.RevokeReason.PASSWORD_CHANGE,
+            request=request,
+        )
         if current is None:
             # Keep the browser session that made the change; other sessions end.
             update_session_auth_hash(request._request, request.user)
@@ -126,4 +133,7 @@ class PasswordResetConfirmView(generics.GenericAPIView):
             serializer.validated_data["new_password"], reason=Token.RevokeReason.PASSWORD_RESET
         )
         event("password.reset", request, user_id=user.pk, tokens_revoked=revoked)
+        password_changed.send(
+            sender=type(user), user=user, reason=Token.RevokeReason.PASSWORD_RESET, request=request
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from accounts import password_views, token_views, views
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("auth/logout/", views.LogoutView.as_view(), name="logout"),
     path("auth/logout-all/", views.LogoutAllView.as_view(), name="logout-all"),
     path("auth/tokens/", token_views.TokenListCreateView.as_view(), name="tokens"),
+    # Leak response (accounts/leaks): token revocation by its holder, secret scanning.
+    path("auth/", include("accounts.leaks.urls")),
     path("auth/tokens/<int:pk>/", token_views.TokenDetailView.as_view(), name="token-detail"),
     path(
         "auth/password/change/",

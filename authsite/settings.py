@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "accounts",
     # In-process token cache evicted by PostgreSQL notifications (docs/performance.md).
     "accounts.tokencache",
+    # Leak response: revocation endpoint, secret scanning webhook, security emails.
+    "accounts.leaks",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -239,6 +241,13 @@ ACCOUNTS_TOKEN_MAX_TTL = env_seconds("ACCOUNTS_TOKEN_MAX_TTL", 365 * 24 * 3600)
 ACCOUNTS_MAX_TOKENS_PER_USER = env_int(
     "ACCOUNTS_MAX_TOKENS_PER_USER", 100, minimum=1, allow_none=True
 )
+ACCOUNTS_TOKEN_REQUIRE_EXPIRY = env_bool("ACCOUNTS_TOKEN_REQUIRE_EXPIRY", default=False)
+
+# Leak response (docs/leaks.md): secret scanning keys, security emails.
+ACCOUNTS_SECRET_SCANNING_KEYS_FILE = env_str("ACCOUNTS_SECRET_SCANNING_KEYS_FILE")
+ACCOUNTS_SECRET_SCANNING_KEYS_URL = env_str("ACCOUNTS_SECRET_SCANNING_KEYS_URL")
+ACCOUNTS_SECURITY_EMAILS = env_bool("ACCOUNTS_SECURITY_EMAILS", default=True)
+ACCOUNTS_TOKEN_EXPIRY_WARNING_DAYS = env_int("ACCOUNTS_TOKEN_EXPIRY_WARNING_DAYS", 7, minimum=1)
 
 # Email, for password reset. DJANGO_EMAIL_BACKEND is smtp (the default when DJANGO_EMAIL_HOST
 # is set) or console, which prints every email, reset codes included, to standard output.
@@ -348,6 +357,8 @@ ACCOUNTS_LOGIN_FAILURE_WINDOW = timedelta(
 ACCOUNTS_LOGIN_RATE = env_rate("ACCOUNTS_LOGIN_RATE", "300/min")
 ACCOUNTS_REGISTER_RATE = env_rate("ACCOUNTS_REGISTER_RATE", "300/hour")
 ACCOUNTS_PASSWORD_RESET_RATE = env_rate("ACCOUNTS_PASSWORD_RESET_RATE", "60/hour")
+# Unauthenticated token revocation (accounts/leaks).
+ACCOUNTS_REVOKE_RATE = env_rate("ACCOUNTS_REVOKE_RATE", "60/min")
 
 # Reverse proxies in front of the app that append to X-Forwarded-For; with 0 only
 # REMOTE_ADDR is trusted (accounts/clientip.py).
