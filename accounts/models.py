@@ -288,7 +288,7 @@ class Token(models.Model):
         max_length=32, choices=RevokeReason.choices, blank=True, default=""
     )
     # Where a leaked token was found, when a secret scanner said so (accounts/leaks).
-    leak_url = models.CharField(max_length=2000, null=True, blank=True, editable=False)
+    leak_url = models.CharField(max_length=2000, blank=True, default="", editable=False)
     # Personal tokens only: addresses and CIDR ranges it works from; empty means anywhere.
     allowed_ips = models.JSONField(default=list, blank=True)
     # The client address of the last recorded use, written with last_used_at.
@@ -332,7 +332,7 @@ class Token(models.Model):
     def has_scope(self, scope: str) -> bool:
         return scope in (self.scopes or ())
 
-    def revoke(self, reason: str, *, leak_url: str | None = None) -> bool:
+    def revoke(self, reason: str, *, leak_url: str = "") -> bool:
         """Revoke this token; return False if it was already revoked."""
         now = timezone.now()
         updated = Token.objects.filter(pk=self.pk, revoked_at__isnull=True).update(

@@ -20,15 +20,13 @@ def find(raw_tokens: Iterable[str]) -> dict[str, Token]:
     return {by_digest[token.digest]: token for token in found}
 
 
-def revoke_leaked(token: Token, where: str, url: str | None = None) -> bool:
+def revoke_leaked(token: Token, where: str, url: str = "") -> bool:
     """Revoke `token` as leaked and tell its owner; False if it was revoked already.
 
     Revoked already (a repeated report) means no second email: the conditional
     UPDATE in Token.revoke decides, so two concurrent reports send one.
     """
-    if url is not None:
-        url = url[:_URL_LENGTH]
-    if not token.revoke(Token.RevokeReason.LEAKED, leak_url=url):
+    if not token.revoke(Token.RevokeReason.LEAKED, leak_url=url[:_URL_LENGTH]):
         return False
     notify.token_leaked(token, where)
     return True

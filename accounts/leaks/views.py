@@ -98,7 +98,7 @@ class GitHubSecretScanningView(APIView):
                 where = match["url"] or _("GitHub secret scanning")
                 if match["source"]:
                     where = f"{where} ({match['source']}, found by GitHub secret scanning)"
-                revoked += revocation.revoke_leaked(token, str(where), url=match["url"] or None)
+                revoked += revocation.revoke_leaked(token, str(where), url=match["url"])
             answer.append(
                 {
                     "token_hash": tokens.digest(match["token"]),
