@@ -21,8 +21,11 @@ TOKEN_FIELDS = (
     "last_used_at",
     "expires_at",
     "idle_timeout",
+    "allowed_ips",
+    "last_used_ip",
     "revoked_at",
     "revoked_reason",
+    "leak_url",
 )
 
 
@@ -50,6 +53,7 @@ INLINE_TOKEN_FIELDS = (
     "scopes",
     "created_at",
     "last_used_at",
+    "last_used_ip",
     "expires_at",
     "state",
 )
@@ -184,6 +188,7 @@ class TokenAdmin(admin.ModelAdmin):
         "name",
         "created_at",
         "last_used_at",
+        "last_used_ip",
         "expires_at",
         "revoked_at",
         "revoked_reason",
@@ -221,7 +226,7 @@ class TokenAdmin(admin.ModelAdmin):
         (
             None,
             {
-                "fields": ("user", "name", "expires_in_days", "scopes"),
+                "fields": ("user", "name", "expires_in_days", "scopes", "allowed_ips"),
                 "description": _(
                     "The token is shown once, on the next page. It cannot be changed "
                     "afterwards, only revoked."

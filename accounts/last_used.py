@@ -26,15 +26,15 @@ def is_due(token: Token, now: datetime) -> bool:
     return last is None or last <= now - app_settings.TOKEN_LAST_USED_INTERVAL
 
 
-def schedule(token: Token, now: datetime) -> None:
-    """Queue the write if due; the instance shows the new time at once."""
+def schedule(token: Token, now: datetime, ip: str | None = None) -> None:
+    """Queue the write (time and client address) if due; the instance shows them at once."""
     if not is_due(token, now):
         return
     pending = getattr(_local, "pending", None)
     if pending is None:
         pending = _local.pending = {}
-    pending[token.pk] = now
-    token.last_used_at = now
+    pending[token.pk] = (now, ip or None)
+    token.last_used_at, token.last_used_ip = now, ip or None
 
 
 def flush(**kwargs) -> int:
@@ -45,7 +45,7 @@ def flush(**kwargs) -> int:
     _local.pending = {}
     threshold_for = app_settings.TOKEN_LAST_USED_INTERVAL
     written = 0
-    for pk, now in pending.items():
+    for pk, (now, ip) in pending.items():
         threshold = now - threshold_for
         try:
             # Conditional: concurrent requests cannot move the value backwards and
@@ -53,7 +53,7 @@ def flush(**kwargs) -> int:
             written += (
                 Token.objects.filter(pk=pk)
                 .filter(Q(last_used_at__isnull=True) | Q(last_used_at__lte=threshold))
-                .update(last_used_at=now)
+                .update(last_used_at=now, last_used_ip=ip)
             )
         except DatabaseError:
             # The response has been sent; a lost timestamp is not worth a 500 or a crash.

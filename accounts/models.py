@@ -202,6 +202,7 @@ class TokenManager(models.Manager.from_queryset(TokenQuerySet)):
         scopes: list[str] | tuple[str, ...] = DEFAULT_SCOPES,
         kind: str = "login",
         idle_timeout: timedelta | None = None,
+        allowed_ips: list[str] | tuple[str, ...] = (),
     ) -> tuple["Token", str]:
         """Create a token for `user`; return the row and the raw token, which is never stored."""
         if ttl is self._DEFAULT_TTL:
@@ -220,6 +221,7 @@ class TokenManager(models.Manager.from_queryset(TokenQuerySet)):
                 created_at=now,
                 expires_at=None if ttl is None else now + ttl,
                 idle_timeout=idle_timeout,
+                allowed_ips=list(allowed_ips),
             )
         token_issued.send(sender=Token, token=token, reason="")
         return token, raw

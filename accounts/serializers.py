@@ -116,6 +116,11 @@ class TokenSerializer(serializers.ModelSerializer):
     """A token as its owner sees it: never the digest, never the raw token."""
 
     scopes = serializers.ListField(child=serializers.CharField(), read_only=True)
+    allowed_ips = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text=_("Addresses and CIDR ranges the token works from; empty: any."),
+    )
     current = serializers.SerializerMethodField(
         help_text=_("Whether this token authenticated the request.")
     )
@@ -130,6 +135,8 @@ class TokenSerializer(serializers.ModelSerializer):
             "created_at",
             "last_used_at",
             "expires_at",
+            "allowed_ips",
+            "last_used_ip",
             "current",
         ]
         read_only_fields = fields

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.utils import html
 
-from accounts import lifetimes, lockout
+from accounts import allowed_ips, lifetimes, lockout
 from accounts.conf import app_settings
 from accounts.models import Token
 from accounts.permissions import SCOPES
@@ -74,6 +74,15 @@ class TokenCreateSerializer(serializers.Serializer):
         required=False,
         help_text=_('"read" (safe methods only) and/or "write" (everything).'),
     )
+    allowed_ips = serializers.ListField(
+        child=serializers.CharField(max_length=64),
+        required=False,
+        max_length=allowed_ips.MAX_ENTRIES,
+        help_text=_(
+            "IP addresses and CIDR ranges (IPv4 and IPv6) the token may be used from; "
+            "omitted or empty: any address."
+        ),
+    )
     password = serializers.CharField(
         **_password_field,
         required=False,
@@ -94,6 +103,12 @@ class TokenCreateSerializer(serializers.Serializer):
         except ValueError as error:
             raise serializers.ValidationError(str(error)) from None
         return value
+
+    def validate_allowed_ips(self, value: list[str]) -> list[str]:
+        try:
+            return allowed_ips.normalise(value)
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from None
 
     def validate_scopes(self, value: set[str]) -> list[str]:
         return [scope for scope in SCOPES if scope in value]
@@ -117,7 +132,10 @@ class TokenCreateSerializer(serializers.Serializer):
         if "expires_in_days" in attrs:
             attrs["ttl"] = lifetimes.personal_ttl(attrs.pop("expires_in_days"))
         else:
-            attrs["ttl"] = lifetimes.default_personal_ttl()
+            try:
+                attrs["ttl"] = lifetimes.default_personal_ttl()
+            except ValueError as error:
+                raise serializers.ValidationError({"expires_in_days": [str(error)]}) from None
         return attrs
 
 
