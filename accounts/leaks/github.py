@@ -19,7 +19,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.core.cache import caches
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from accounts.conf import app_settings
 
@@ -36,6 +36,7 @@ MAX_MATCHES = 1000
 _MAX_HEADER = 1024
 
 Keys = dict[str, ec.EllipticCurvePublicKey]
+NOT_A_LIST = _("The body must be a JSON list of matches, each with a token and a type.")
 
 _lock = threading.Lock()
 _file_keys: dict[tuple[str, float], Keys] = {}
@@ -135,7 +136,7 @@ def verify(body: bytes, key_id: str | None, signature: str | None) -> bool:
 
 def parse_matches(body: bytes) -> list[dict[str, str]]:
     """GitHub's list of matches; ValueError with a sentence if the body is not one."""
-    message = _("The body must be a JSON list of matches, each with a token and a type.")
+    message = str(NOT_A_LIST)
     try:
         matches = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):

@@ -68,7 +68,11 @@ class GitHubSecretScanningView(APIView):
         ],
         responses={
             200: SecretScanningLabelSerializer(many=True),
-            400: OpenApiResponse(ErrorSerializer, description=_("Not a JSON list of matches.")),
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description=_("Not a JSON list of matches."),
+                examples=[OpenApiExample("Not a list", value={"detail": str(github.NOT_A_LIST)})],
+            ),
             401: OpenApiResponse(
                 ErrorSerializer,
                 description=_("Unsigned, badly signed, or signed with an unknown key."),
