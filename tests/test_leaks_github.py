@@ -222,3 +222,21 @@ def test_keys_from_url_are_cached_and_refetched_at_most_once_a_minute(
     for _ in range(2):
         assert _post(api_client, body, new_key, key_id="kid-unknown").status_code == 401
     assert len(fetches) == 3
+
+
+@pytest.mark.django_db
+def test_key_fetch_failure_is_a_401_not_a_500(api_client, user, settings, monkeypatch):
+    def failing_fetch(url):
+        raise OSError("network down")
+
+    monkeypatch.setattr(github, "_fetch", failing_fetch)
+    monkeypatch.setattr(github, "_url_keys", {})
+    monkeypatch.setattr(github, "_fetched_at", {})
+    settings.ACCOUNTS_SECRET_SCANNING_KEYS_FILE = None
+    settings.ACCOUNTS_SECRET_SCANNING_KEYS_URL = "https://keys.example/down"
+    token, raw = Token.objects.issue(user)
+    key = ec.generate_private_key(ec.SECP256R1())
+    response = _post(api_client, _report(raw), key)
+    assert response.status_code == 401
+    token.refresh_from_db()
+    assert token.revoked_at is None

@@ -164,3 +164,36 @@ def test_admin_issues_a_restricted_token_and_shows_it(staff_client, user):
     bad = staff_client.post("/admin/accounts/token/add/", {**data, "allowed_ips": "nope"})
     assert bad.status_code == 200
     assert b"is not an IP address" in bad.content
+
+
+def test_networks_are_parsed_once_per_list():
+    from accounts import allowed_ips
+
+    allowed_ips._networks.cache_clear()
+    entries = ["192.0.2.0/24", "2001:db8::/32"]
+    for address in ("192.0.2.1", "::ffff:192.0.2.9", "2001:db8::1"):
+        assert allowed_ips.permits(entries, address)
+    for address in ("192.0.3.1", "2001:db9::1", "", "garbage"):
+        assert not allowed_ips.permits(entries, address)
+    assert allowed_ips._networks.cache_info().misses == 1
+
+
+@pytest.mark.django_db
+def test_restricted_token_check_is_still_one_query(
+    api_client, restricted, django_assert_num_queries
+):
+    _, raw = restricted
+    _me(api_client, raw, REMOTE_ADDR="198.51.100.20")  # records the use
+    with django_assert_num_queries(1):
+        assert _me(api_client, raw, REMOTE_ADDR="198.51.100.20").status_code == 200
+    with django_assert_num_queries(1):
+        assert _me(api_client, raw, REMOTE_ADDR="203.0.113.1").status_code == 401
+
+
+@pytest.mark.django_db
+def test_createtoken_refuses_no_expiry_when_required(user, settings):
+    settings.ACCOUNTS_TOKEN_REQUIRE_EXPIRY = True
+    settings.ACCOUNTS_TOKEN_MAX_TTL = None
+    settings.ACCOUNTS_TOKEN_TTL = None
+    with pytest.raises(CommandError, match="must expire"):
+        call_command("createtoken", user.email, stdout=StringIO(), stderr=StringIO())
