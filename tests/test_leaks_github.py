@@ -240,3 +240,14 @@ def test_key_fetch_failure_is_a_401_not_a_500(api_client, user, settings, monkey
     assert response.status_code == 401
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+@pytest.mark.django_db
+def test_missing_or_broken_key_file_is_a_401(api_client, signing_key, settings, tmp_path):
+    body = _report(tokens.generate())
+    settings.ACCOUNTS_SECRET_SCANNING_KEYS_FILE = str(tmp_path / "missing.json")
+    assert _post(api_client, body, signing_key).status_code == 401
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    settings.ACCOUNTS_SECRET_SCANNING_KEYS_FILE = str(broken)
+    assert _post(api_client, body, signing_key).status_code == 401

@@ -71,13 +71,18 @@ def _fetch(url: str) -> bytes:
 
 
 def _keys_from_file(path: str) -> Keys:
-    stamp = (path, os.stat(path).st_mtime)
-    keys = _file_keys.get(stamp)
-    if keys is None:
-        with open(path, "rb") as handle:
-            keys = parse_keys(handle.read(MAX_KEY_LIST))
-        _file_keys.clear()
-        _file_keys[stamp] = keys
+    try:
+        stamp = (path, os.stat(path).st_mtime)
+        keys = _file_keys.get(stamp)
+        if keys is None:
+            with open(path, "rb") as handle:
+                keys = parse_keys(handle.read(MAX_KEY_LIST))
+            _file_keys.clear()
+            _file_keys[stamp] = keys
+    except (OSError, ValueError):
+        # A missing or broken file refuses every report (401), loudly in the log, not as a 500.
+        logger.error("Could not read the secret scanning keys from %s.", path)
+        return {}
     return keys
 
 
