@@ -51,6 +51,20 @@ class _OptionalScopesField(serializers.MultipleChoiceField):
         return super().to_internal_value(data)
 
 
+class _AllowedIPsField(serializers.ListField):
+    """A list in JSON; in an HTML form, a box of addresses separated by commas or lines."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("style", {"base_template": "textarea.html", "rows": 3})
+        super().__init__(**kwargs)
+
+    def get_value(self, dictionary):
+        if html.is_html_input(dictionary):
+            text = dictionary.get(self.field_name, "")
+            return text.replace(",", " ").split() if text else empty
+        return super().get_value(dictionary)
+
+
 class TokenCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     expires_in_days = _OptionalDaysField(
@@ -74,7 +88,7 @@ class TokenCreateSerializer(serializers.Serializer):
         required=False,
         help_text=_('"read" (safe methods only) and/or "write" (everything).'),
     )
-    allowed_ips = serializers.ListField(
+    allowed_ips = _AllowedIPsField(
         child=serializers.CharField(max_length=64),
         required=False,
         max_length=allowed_ips.MAX_ENTRIES,
