@@ -132,3 +132,12 @@ def test_no_email_when_security_emails_are_off(api_client, user, settings):
     assert api_client.post(URL, {"token": raw}, format="json").status_code == 200
     assert _me(api_client, raw).status_code == 401
     assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_rfc7009_form_body_with_type_hint(api_client, user):
+    token, raw = Token.objects.issue(user)
+    response = api_client.post(URL, {"token": raw, "token_type_hint": "access_token"})
+    assert response.status_code == 200
+    token.refresh_from_db()
+    assert token.revoked_reason == Token.RevokeReason.LEAKED
