@@ -29,8 +29,11 @@ TOKEN_FIELDS = (
     "last_used_at",
     "expires_at",
     "idle_timeout",
+    "allowed_ips",
+    "last_used_ip",
     "revoked_at",
     "revoked_reason",
+    "leak_url",
 )
 
 
@@ -58,6 +61,7 @@ INLINE_TOKEN_FIELDS = (
     "scope_list",
     "created_at",
     "last_used_at",
+    "last_used_ip",
     "expires_at",
     "state",
 )
@@ -310,7 +314,7 @@ class TokenAdmin(admin.ModelAdmin):
         (
             None,
             {
-                "fields": ("user", "name", "expires_in_days", "scopes"),
+                "fields": ("user", "name", "expires_in_days", "scopes", "allowed_ips"),
                 "description": _(
                     "The token is shown once, on the next page. It cannot be changed "
                     "afterwards, only revoked."

@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from accounts import lifetimes
+from accounts import allowed_ips, lifetimes
 from accounts.conf import app_settings
 from accounts.exceptions import TokenLimitReached
 from accounts.models import DEFAULT_SCOPES, Token
@@ -48,9 +48,26 @@ class TokenCreationForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
     )
 
+    allowed_ips = forms.CharField(
+        label=_("Allowed IPs"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "IP addresses or CIDR ranges (IPv4 or IPv6), one per line or comma-separated; "
+            "empty: any address."
+        ),
+    )
+
     class Meta:
         model = Token
-        fields = ("user", "name", "expires_in_days", "scopes")
+        fields = ("user", "name", "expires_in_days", "scopes", "allowed_ips")
+
+    def clean_allowed_ips(self) -> list[str]:
+        entries = self.cleaned_data["allowed_ips"].replace(",", "\n").split()
+        try:
+            return allowed_ips.normalise(entries)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -117,4 +134,5 @@ class TokenCreationForm(forms.ModelForm):
             ttl=self.ttl,
             scopes=data["scopes"],
             kind=Token.Kind.PERSONAL,
+            allowed_ips=data["allowed_ips"],
         )

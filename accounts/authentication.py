@@ -6,14 +6,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import BaseAuthentication
 
-from accounts import tokens
+from accounts import allowed_ips, last_used, tokens
+from accounts.clientip import client_ip
 from accounts.exceptions import (
     InvalidToken,
     MalformedAuthorization,
     MissingKeyword,
     www_authenticate,
 )
-from accounts.models import Token
+from accounts.security_log import event
+from accounts.tokencache import lookup
 
 # Bearer is RFC 6750's scheme; Token keeps clients written for DRF's authtoken working.
 KEYWORDS = frozenset({"bearer", "token"})
@@ -63,21 +65,35 @@ class TokenAuthentication(BaseAuthentication):
                 # One of our tokens sent bare: say what is missing, not "not provided".
                 raise MissingKeyword()
             return None
-        return self.authenticate_credentials(raw)
+        return self.authenticate_credentials(raw, request)
 
-    def authenticate_credentials(self, raw: str):
+    def authenticate_credentials(self, raw: str, request=None):
         # The checksum rejects typos and forgeries before any query.
         if not tokens.is_well_formed(raw):
             raise InvalidToken()
-        try:
-            token = Token.objects.select_related("user").get(digest=tokens.digest(raw))
-        except Token.DoesNotExist:
-            raise InvalidToken() from None
+        digest = tokens.digest(raw)
+        # One compiled query (accounts/token_lookup.py), or the cache (accounts/tokencache).
+        token = lookup.find(digest)
+        if token is None:
+            raise InvalidToken()
         now = timezone.now()
         # Unknown, expired, revoked and inactive all fail alike, so nothing leaks which.
         if not token.is_live(now) or not token.user.is_active:
             raise InvalidToken()
-        token.touch(now)
+        ip = None
+        if token.allowed_ips:
+            # The address as the trusted-proxy rule computes it, so X-Forwarded-For cannot
+            # fake it; refused like any bad token, so nothing tells a thief the token is real.
+            ip = client_ip(request) if request is not None else ""
+            if not allowed_ips.permits(token.allowed_ips, ip):
+                event("token.ip_denied", request, user_id=token.user_id, token_prefix=token.prefix)
+                raise InvalidToken()
+        if last_used.is_due(token, now):
+            if ip is None and request is not None:
+                ip = client_ip(request)
+            # Written after the response is sent (accounts/last_used.py).
+            last_used.schedule(token, now, ip)
+            lookup.remember_use(digest, token)
         return token.user, token
 
     def authenticate_header(self, request) -> str:

@@ -1,12 +1,14 @@
 """App settings with their defaults in one place, read from Django settings when used.
 
-Each knob is `ACCOUNTS_<NAME>` in settings; reading happens on attribute access,
-so tests can change them with pytest-django's `settings` fixture.
+Each knob is `ACCOUNTS_<NAME>` in settings, read on first access and kept until
+Django reports a settings change (`setting_changed`, which `override_settings` and
+pytest-django's `settings` fixture send), so the hot path parses nothing per request.
 """
 
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.signals import setting_changed
 
 DEFAULTS = {
     # Absolute lifetime of a login token; None disables it.
@@ -30,8 +32,25 @@ DEFAULTS = {
     "LOGIN_RATE": "300/min",
     "REGISTER_RATE": "300/hour",
     "PASSWORD_RESET_RATE": "60/hour",
+    # Unauthenticated token revocation (accounts/leaks), per client IP.
+    "REVOKE_RATE": "60/min",
+    # Secret-scanning webhook: GitHub's public key list from a file (tests, offline) or a URL.
+    "SECRET_SCANNING_KEYS_FILE": None,
+    "SECRET_SCANNING_KEYS_URL": None,
+    # Security emails to users (token created or leaked, password changed, expiry soon).
+    "SECURITY_EMAILS": True,
+    # notifyexpiringtokens warns this many days before a personal token expires.
+    "TOKEN_EXPIRY_WARNING_DAYS": 7,
+    # Refuse personal access tokens that never expire.
+    "TOKEN_REQUIRE_EXPIRY": False,
     # The cache alias holding the counters.
     "CACHE": "default",
+    # In-process token cache (accounts/tokencache): "on" or "off"; PostgreSQL only.
+    "TOKEN_CACHE": "on",
+    # Longest time a cached token is served without reading the database again.
+    "TOKEN_CACHE_MAX_AGE": timedelta(seconds=60),
+    # Tokens kept per process (least recently used first out).
+    "TOKEN_CACHE_SIZE": 10_000,
 }
 
 _DURATIONS = {
@@ -41,6 +60,7 @@ _DURATIONS = {
     "TOKEN_LAST_USED_INTERVAL",
     "TOKEN_CREATION_REAUTH_AFTER",
     "LOGIN_FAILURE_WINDOW",
+    "TOKEN_CACHE_MAX_AGE",
 }
 
 
@@ -52,14 +72,43 @@ def _as_duration(name: str, value: object) -> timedelta | None:
     raise ValueError(f"ACCOUNTS_{name} must be a timedelta, a number of seconds or None.")
 
 
+def _as_switch(name: str, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in {"on", "off"}:
+        return value.lower() == "on"
+    raise ValueError(f"ACCOUNTS_{name} must be on or off.")
+
+
 class AppSettings:
+    def __init__(self) -> None:
+        self._parsed: dict[str, object] = {}
+
     def __getattr__(self, name: str):
         if name not in DEFAULTS:
             raise AttributeError(name)
+        try:
+            return self._parsed[name]
+        except KeyError:
+            pass
         value = getattr(settings, f"ACCOUNTS_{name}", DEFAULTS[name])
         if name in _DURATIONS:
-            return _as_duration(name, value)
+            value = _as_duration(name, value)
+        elif name in {"TOKEN_CACHE", "SECURITY_EMAILS", "TOKEN_REQUIRE_EXPIRY"}:
+            value = _as_switch(name, value)
+        self._parsed[name] = value
         return value
+
+    def reload(self) -> None:
+        self._parsed.clear()
 
 
 app_settings = AppSettings()
+
+
+def _reload(*, setting: str, **kwargs) -> None:
+    if setting.startswith("ACCOUNTS_"):
+        app_settings.reload()
+
+
+setting_changed.connect(_reload, dispatch_uid="accounts.conf.reload")

@@ -18,15 +18,30 @@ def max_days() -> int:
     return ABSOLUTE_MAX_DAYS if max_ttl is None else max_ttl // timedelta(days=1)
 
 
+def _check_expiry_required() -> None:
+    # GitLab's rule: a token that never expires outlives everyone's memory of it.
+    if app_settings.TOKEN_REQUIRE_EXPIRY:
+        raise ValueError(
+            _("Personal access tokens must expire: give a number of days (max %(days)d).")
+            % {"days": max_days()}
+        )
+
+
 def default_personal_ttl() -> timedelta | None:
-    """A login token's lifetime (ACCOUNTS_TOKEN_TTL), never longer than the maximum."""
+    """A login token's lifetime (ACCOUNTS_TOKEN_TTL), never longer than the maximum.
+
+    ValueError when that is "never" and ACCOUNTS_TOKEN_REQUIRE_EXPIRY is on.
+    """
     limits = [ttl for ttl in (app_settings.TOKEN_TTL, app_settings.TOKEN_MAX_TTL) if ttl]
+    if not limits:
+        _check_expiry_required()
     return min(limits) if limits else None
 
 
 def personal_ttl(days: int | None) -> timedelta | None:
     """Return the lifetime for `days` (None: never expires); ValueError if not allowed."""
     if days is None:
+        _check_expiry_required()
         if app_settings.TOKEN_MAX_TTL is not None:
             raise ValueError(_("Tokens must expire within %(days)d days.") % {"days": max_days()})
         return None

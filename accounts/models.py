@@ -248,6 +248,7 @@ class TokenManager(models.Manager.from_queryset(TokenQuerySet)):
         scopes: list[str] | tuple[str, ...] = DEFAULT_SCOPES,
         kind: str = "login",
         idle_timeout: timedelta | None = None,
+        allowed_ips: list[str] | tuple[str, ...] = (),
     ) -> tuple["Token", str]:
         """Create a token for `user`; return the row and the raw token, which is never stored."""
         if ttl is self._DEFAULT_TTL:
@@ -266,6 +267,7 @@ class TokenManager(models.Manager.from_queryset(TokenQuerySet)):
                 created_at=now,
                 expires_at=None if ttl is None else now + ttl,
                 idle_timeout=idle_timeout,
+                allowed_ips=list(allowed_ips),
             )
         token_issued.send(sender=Token, token=token, reason="")
         return token, raw
@@ -314,6 +316,7 @@ class Token(models.Model):
         ADMIN = "admin", _("Revoked by an administrator")
         USER_REQUEST = "user_request", _("Revoked by the user")
         COMMAND = "command", _("Revoked by a management command")
+        LEAKED = "leaked", _("Leaked: reported as found in public")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tokens"
@@ -332,6 +335,14 @@ class Token(models.Model):
     revoked_reason = models.CharField(
         max_length=32, choices=RevokeReason.choices, blank=True, default=""
     )
+    # Where a leaked token was found, when a secret scanner said so (accounts/leaks).
+    leak_url = models.CharField(max_length=2000, blank=True, default="", editable=False)
+    # Personal tokens only: addresses and CIDR ranges it works from; empty means anywhere.
+    allowed_ips = models.JSONField(default=list, blank=True)
+    # The client address of the last recorded use, written with last_used_at.
+    last_used_ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
+    # When the owner was warned that it expires soon (notifyexpiringtokens sends one).
+    expiry_warning_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = TokenManager()
 
@@ -369,15 +380,15 @@ class Token(models.Model):
     def has_scope(self, scope: str) -> bool:
         return scope in (self.scopes or ())
 
-    def revoke(self, reason: str) -> bool:
+    def revoke(self, reason: str, *, leak_url: str = "") -> bool:
         """Revoke this token; return False if it was already revoked."""
         now = timezone.now()
         updated = Token.objects.filter(pk=self.pk, revoked_at__isnull=True).update(
-            revoked_at=now, revoked_reason=reason
+            revoked_at=now, revoked_reason=reason, leak_url=leak_url
         )
         if not updated:
             return False
-        self.revoked_at, self.revoked_reason = now, reason
+        self.revoked_at, self.revoked_reason, self.leak_url = now, reason, leak_url
         token_revoked.send(sender=Token, token=self, reason=reason)
         return True
 

@@ -19,6 +19,7 @@ from accounts.password_serializers import (
 from accounts.permissions import TokenHasScope
 from accounts.schema import THROTTLED, ValidationErrorSerializer
 from accounts.security_log import email_hash, event
+from accounts.signals import password_changed
 from accounts.throttling import PasswordResetRateThrottle
 
 RESET_ACCEPTED = _(
@@ -63,6 +64,12 @@ class PasswordChangeView(generics.GenericAPIView):
             keep=current,
         )
         event("password.changed", request, user_id=request.user.pk, tokens_revoked=revoked)
+        password_changed.send(
+            sender=type(request.user),
+            user=request.user,
+            reason=Token.RevokeReason.PASSWORD_CHANGE,
+            request=request,
+        )
         if current is None:
             # Keep the browser session that made the change; other sessions end.
             update_session_auth_hash(request._request, request.user)
@@ -131,4 +138,7 @@ class PasswordResetConfirmView(generics.GenericAPIView):
         # The owner proved control of the email: the new password works at once.
         lockout.reset(user.email)
         event("password.reset", request, user_id=user.pk, tokens_revoked=revoked)
+        password_changed.send(
+            sender=type(user), user=user, reason=Token.RevokeReason.PASSWORD_RESET, request=request
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -26,11 +26,27 @@ class PublicUserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# One field instance formats every date_joined: same output as the serializer's own field.
+_DATE_JOINED = serializers.DateTimeField()
+
+
 class UserSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "email", "first_name", "last_name", "date_joined"]
         read_only_fields = ["id", "email", "date_joined"]
+
+    def to_representation(self, instance: User) -> dict:
+        # Written out: a ModelSerializer builds its fields from the model on first use,
+        # per instance, which cost as much as authentication on every GET /me. The
+        # fields are still built for input (PATCH) and the schema.
+        return {
+            "id": instance.pk,
+            "email": instance.email,
+            "first_name": instance.first_name,
+            "last_name": instance.last_name,
+            "date_joined": _DATE_JOINED.to_representation(instance.date_joined),
+        }
 
 
 class RegisterSerializer(serializers.Serializer):
@@ -99,6 +115,11 @@ class TokenSerializer(serializers.ModelSerializer):
     """A token as its owner sees it: never the digest, never the raw token."""
 
     scopes = serializers.ListField(child=serializers.CharField(), read_only=True)
+    allowed_ips = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text=_("Addresses and CIDR ranges the token works from; empty: any."),
+    )
     current = serializers.SerializerMethodField(
         help_text=_("Whether this token authenticated the request.")
     )
@@ -113,6 +134,8 @@ class TokenSerializer(serializers.ModelSerializer):
             "created_at",
             "last_used_at",
             "expires_at",
+            "allowed_ips",
+            "last_used_ip",
             "current",
         ]
         read_only_fields = fields

@@ -1,7 +1,7 @@
 """Per-client-IP rates for the public endpoints, as DRF throttles, each with its own bucket.
 
-Rates come from ACCOUNTS_LOGIN_RATE, ACCOUNTS_REGISTER_RATE and
-ACCOUNTS_PASSWORD_RESET_RATE (DRF's "<count>/<s|m|h|d>"), read on every request.
+Rates come from ACCOUNTS_LOGIN_RATE, ACCOUNTS_REGISTER_RATE, ACCOUNTS_PASSWORD_RESET_RATE
+and ACCOUNTS_REVOKE_RATE (DRF's "<count>/<s|m|h|d>"), read on every request.
 Counting is a fixed window with one atomic increment, not DRF's list of
 timestamps, which grows with the rate and is read-modify-written without a lock.
 """
@@ -59,6 +59,11 @@ class RegisterRateThrottle(_AccountsRateThrottle):
 class PasswordResetRateThrottle(_AccountsRateThrottle):
     scope = "password_reset"
     setting = "PASSWORD_RESET_RATE"
+
+
+class RevokeRateThrottle(_AccountsRateThrottle):
+    scope = "revoke"
+    setting = "REVOKE_RATE"
 
 
 def check_password_rate(request) -> None:

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.utils import html
 
-from accounts import lifetimes
+from accounts import allowed_ips, lifetimes
 from accounts.conf import app_settings
 from accounts.mfa import reauth
 from accounts.models import Token
@@ -52,6 +52,20 @@ class _OptionalScopesField(serializers.MultipleChoiceField):
         return super().to_internal_value(data)
 
 
+class _AllowedIPsField(serializers.ListField):
+    """A list in JSON; in an HTML form, a box of addresses separated by commas or lines."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("style", {"base_template": "textarea.html", "rows": 3})
+        super().__init__(**kwargs)
+
+    def get_value(self, dictionary):
+        if html.is_html_input(dictionary):
+            text = dictionary.get(self.field_name, "")
+            return text.replace(",", " ").split() if text else empty
+        return super().get_value(dictionary)
+
+
 class TokenCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     expires_in_days = _OptionalDaysField(
@@ -72,6 +86,15 @@ class TokenCreateSerializer(serializers.Serializer):
         allow_empty=False,
         required=False,
         help_text=_('"read" (safe methods only) and/or "write" (everything).'),
+    )
+    allowed_ips = _AllowedIPsField(
+        child=serializers.CharField(max_length=64),
+        required=False,
+        max_length=allowed_ips.MAX_ENTRIES,
+        help_text=_(
+            "IP addresses and CIDR ranges (IPv4 and IPv6) the token may be used from; "
+            "omitted or empty: any address."
+        ),
     )
     password = serializers.CharField(
         **_password_field,
@@ -108,6 +131,12 @@ class TokenCreateSerializer(serializers.Serializer):
             raise serializers.ValidationError(str(error)) from None
         return value
 
+    def validate_allowed_ips(self, value: list[str]) -> list[str]:
+        try:
+            return allowed_ips.normalise(value)
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from None
+
     def validate_scopes(self, value: set[str]) -> list[str]:
         return [scope for scope in SCOPES if scope in value]
 
@@ -134,7 +163,10 @@ class TokenCreateSerializer(serializers.Serializer):
         if "expires_in_days" in attrs:
             attrs["ttl"] = lifetimes.personal_ttl(attrs.pop("expires_in_days"))
         else:
-            attrs["ttl"] = lifetimes.default_personal_ttl()
+            try:
+                attrs["ttl"] = lifetimes.default_personal_ttl()
+            except ValueError as error:
+                raise serializers.ValidationError({"expires_in_days": [str(error)]}) from None
         return attrs
 
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from accounts import password_views, token_views, views
+from accounts.leaks import urls as leaks_urls
 from accounts.mfa.urls import urlpatterns as mfa_urlpatterns
 
 app_name = "accounts"
@@ -13,6 +14,8 @@ urlpatterns = [
     path("auth/logout/", views.LogoutView.as_view(), name="logout"),
     path("auth/logout-all/", views.LogoutAllView.as_view(), name="logout-all"),
     path("auth/tokens/", token_views.TokenListCreateView.as_view(), name="tokens"),
+    # Leak response (accounts/leaks): token revocation by its holder, secret scanning.
+    *leaks_urls.urlpatterns,
     path("auth/tokens/<int:pk>/", token_views.TokenDetailView.as_view(), name="token-detail"),
     path(
         "auth/password/change/",

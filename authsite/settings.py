@@ -48,6 +48,10 @@ INSTALLED_APPS = [
     "accounts",
     # Multi-factor login (accounts/mfa/); after accounts, whose user admin it extends.
     "accounts.mfa",
+    # In-process token cache evicted by PostgreSQL notifications (docs/performance.md).
+    "accounts.tokencache",
+    # Leak response: revocation endpoint, secret scanning webhook, security emails.
+    "accounts.leaks",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -302,6 +306,10 @@ ACCOUNTS_TOKEN_LAST_USED_INTERVAL = timedelta(
     seconds=env_int("ACCOUNTS_TOKEN_LAST_USED_INTERVAL", 60)
 )
 ACCOUNTS_ALLOW_REGISTRATION = env_bool("ACCOUNTS_ALLOW_REGISTRATION", default=True)
+# In-process token cache, PostgreSQL only (accounts/tokencache, docs/performance.md).
+ACCOUNTS_TOKEN_CACHE = "on" if env_bool("ACCOUNTS_TOKEN_CACHE", default=True) else "off"
+ACCOUNTS_TOKEN_CACHE_MAX_AGE = env_int("ACCOUNTS_TOKEN_CACHE_MAX_AGE", 60, minimum=0)
+ACCOUNTS_TOKEN_CACHE_SIZE = env_int("ACCOUNTS_TOKEN_CACHE_SIZE", 10_000, minimum=1)
 
 # Token lifecycle: durations in seconds, "none" to disable (see accounts/conf.py).
 ACCOUNTS_TOKEN_IDLE_TIMEOUT = env_seconds("ACCOUNTS_TOKEN_IDLE_TIMEOUT", 7 * 24 * 3600)
@@ -309,6 +317,13 @@ ACCOUNTS_TOKEN_MAX_TTL = env_seconds("ACCOUNTS_TOKEN_MAX_TTL", 365 * 24 * 3600)
 ACCOUNTS_MAX_TOKENS_PER_USER = env_int(
     "ACCOUNTS_MAX_TOKENS_PER_USER", 100, minimum=1, allow_none=True
 )
+ACCOUNTS_TOKEN_REQUIRE_EXPIRY = env_bool("ACCOUNTS_TOKEN_REQUIRE_EXPIRY", default=False)
+
+# Leak response (docs/leaks.md): secret scanning keys, security emails.
+ACCOUNTS_SECRET_SCANNING_KEYS_FILE = env_str("ACCOUNTS_SECRET_SCANNING_KEYS_FILE")
+ACCOUNTS_SECRET_SCANNING_KEYS_URL = env_str("ACCOUNTS_SECRET_SCANNING_KEYS_URL")
+ACCOUNTS_SECURITY_EMAILS = env_bool("ACCOUNTS_SECURITY_EMAILS", default=True)
+ACCOUNTS_TOKEN_EXPIRY_WARNING_DAYS = env_int("ACCOUNTS_TOKEN_EXPIRY_WARNING_DAYS", 7, minimum=1)
 
 # Multi-factor login (accounts/mfa/conf.py). Encryption keys of the TOTP secrets, comma-separated:
 # the first encrypts, all decrypt; unset: derived from SECRET_KEY and SECRET_KEY_FALLBACKS.
@@ -431,6 +446,8 @@ ACCOUNTS_LOGIN_FAILURE_WINDOW = timedelta(
 ACCOUNTS_LOGIN_RATE = env_rate("ACCOUNTS_LOGIN_RATE", "300/min")
 ACCOUNTS_REGISTER_RATE = env_rate("ACCOUNTS_REGISTER_RATE", "300/hour")
 ACCOUNTS_PASSWORD_RESET_RATE = env_rate("ACCOUNTS_PASSWORD_RESET_RATE", "60/hour")
+# Unauthenticated token revocation (accounts/leaks).
+ACCOUNTS_REVOKE_RATE = env_rate("ACCOUNTS_REVOKE_RATE", "60/min")
 
 # Reverse proxies in front of the app that append to X-Forwarded-For; with 0 only
 # REMOTE_ADDR is trusted (accounts/clientip.py).

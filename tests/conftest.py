@@ -100,3 +100,12 @@ def mfa(user) -> EnrolledMFA:
     codes = RecoveryCode.objects.regenerate(user)
     assert crypto.decrypt(authenticator.encrypted_secret) == secret
     return EnrolledMFA(user, secret, codes)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_token_cache_listener():
+    """Close the token cache's own connection before pytest-django drops the test database."""
+    yield
+    from accounts.tokencache import listener
+
+    listener.stop()

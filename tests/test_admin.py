@@ -85,4 +85,5 @@ def test_admin_token_form_cannot_set_digest_or_prefix(staff_client):
         "name",
         "expires_in_days",
         "scopes",
+        "allowed_ips",
     }

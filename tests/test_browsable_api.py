@@ -101,6 +101,7 @@ def test_token_form_posts_with_empty_optional_boxes_and_chosen_scopes(user, pass
             "expires_in_days": "",
             "idle_timeout_days": "",
             "scopes": ["read"],
+            "allowed_ips": "",
             "password": password,
         },
         HTTP_ACCEPT="application/json",
@@ -108,6 +109,7 @@ def test_token_form_posts_with_empty_optional_boxes_and_chosen_scopes(user, pass
     assert response.status_code == 201, response.content
     token = Token.objects.get(pk=response.json()["id"])
     assert token.scopes == ["read"]
+    assert token.allowed_ips == []
     assert token.idle_timeout is None
     assert (token.expires_at - token.created_at).days == 30
     # Nothing chosen in the form: the default scopes, as when JSON omits the field.
@@ -118,3 +120,17 @@ def test_token_form_posts_with_empty_optional_boxes_and_chosen_scopes(user, pass
     )
     assert response.status_code == 201, response.content
     assert response.json()["scopes"] == ["read", "write"]
+
+
+def test_token_form_takes_allowed_ips_in_a_text_box(user, password):
+    client = Client()
+    client.force_login(user)
+    page = client.get("/api/auth/tokens/", HTTP_ACCEPT="text/html")
+    assert b'<textarea name="allowed_ips"' in page.content
+    response = client.post(
+        "/api/auth/tokens/",
+        {"name": "ci", "allowed_ips": "192.0.2.0/24,\n2001:db8::1", "password": password},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["allowed_ips"] == ["192.0.2.0/24", "2001:db8::1/128"]

@@ -149,6 +149,8 @@ def test_listtokens_shows_a_table_without_secrets(issued_token, user, other_user
         "CREATED",
         "LAST",
         "USED",
+        "LAST",
+        "IP",
         "EXPIRES",
         "STATE",
     ]

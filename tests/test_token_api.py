@@ -8,7 +8,18 @@ from accounts import tokens
 from accounts.models import Token
 
 TOKENS = "/api/auth/tokens/"
-FIELDS = {"id", "name", "prefix", "scopes", "created_at", "last_used_at", "expires_at", "current"}
+FIELDS = {
+    "id",
+    "name",
+    "prefix",
+    "scopes",
+    "created_at",
+    "last_used_at",
+    "expires_at",
+    "allowed_ips",
+    "last_used_ip",
+    "current",
+}
 
 
 def _bearer(api_client, raw):
@@ -246,6 +257,7 @@ def test_api_root_lists_the_lifecycle_endpoints(api_client, db):
     assert body["password-change"] == "http://testserver/api/auth/password/change/"
     assert body["password-reset"] == "http://testserver/api/auth/password/reset/"
     assert body["password-reset-confirm"] == "http://testserver/api/auth/password/reset/confirm/"
+    assert body["token-revoke"] == "http://testserver/api/auth/tokens/revoke/"
 
 
 def test_schema_describes_the_lifecycle_endpoints(api_client, db):

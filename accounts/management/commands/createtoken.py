@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.core.management.base import CommandError
 
+from accounts import allowed_ips as allowed_ips_module
 from accounts import lifetimes
 from accounts.exceptions import TokenLimitReached
 from accounts.management.commands._options import TokenCommand, get_user, when, whole_number
@@ -29,6 +30,13 @@ class Command(TokenCommand):
             help="stop working after this many days without use (default: never)",
         )
         parser.add_argument(
+            "--allow-ip",
+            action="append",
+            dest="allowed_ips",
+            metavar="ADDRESS",
+            help="an IP address or CIDR range the token may be used from; repeat for several",
+        )
+        parser.add_argument(
             "--scope",
             action="append",
             choices=SCOPES,
@@ -36,7 +44,17 @@ class Command(TokenCommand):
             help="repeat for several; default: read and write",
         )
 
-    def handle(self, *args, email, name, expires_in_days, idle_timeout_days, scopes, **options):
+    def handle(
+        self,
+        *args,
+        email,
+        name,
+        expires_in_days,
+        idle_timeout_days,
+        scopes,
+        allowed_ips: list[str] | None,
+        **options,
+    ):
         user = get_user(email)
         if not user.is_active:
             raise CommandError(f"The user {user.email!r} is inactive.")
@@ -54,6 +72,10 @@ class Command(TokenCommand):
                 f"--idle-timeout-days must be at most {lifetimes.ABSOLUTE_MAX_DAYS}."
             )
         idle_timeout = None if idle_timeout_days is None else timedelta(days=idle_timeout_days)
+        try:
+            networks = allowed_ips_module.normalise(allowed_ips or [])
+        except ValueError as error:
+            raise CommandError(f"--allow-ip: {error}") from None
         chosen = [scope for scope in SCOPES if scope in (scopes or SCOPES)]
         try:
             token, raw = Token.objects.issue(
@@ -63,12 +85,14 @@ class Command(TokenCommand):
                 scopes=chosen,
                 kind=Token.Kind.PERSONAL,
                 idle_timeout=idle_timeout,
+                allowed_ips=networks,
             )
         except TokenLimitReached as error:
             raise CommandError(str(error)) from None
         self.stdout.write(raw)
         self.stderr.write(
             f"Created token {token.prefix} ({token.name}) for {user.email}: "
-            f"scopes {', '.join(chosen)}, expires {when(token.expires_at)}. "
+            f"scopes {', '.join(chosen)}, expires {when(token.expires_at)}"
+            f"{', from ' + ' '.join(networks) if networks else ''}. "
             "It is not shown again."
         )

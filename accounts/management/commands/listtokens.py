@@ -10,6 +10,7 @@ COLUMNS = (
     "SCOPES",
     "CREATED",
     "LAST USED",
+    "LAST IP",
     "EXPIRES",
     "STATE",
 )
@@ -38,6 +39,7 @@ class Command(TokenCommand):
                 ",".join(token.scopes or ()),
                 when(token.created_at),
                 when(token.last_used_at),
+                token.last_used_ip or "-",
                 when(token.expires_at),
                 token.state,
             )

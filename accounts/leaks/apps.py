@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class LeaksConfig(AppConfig):
+    """Leak response: revocation by whoever holds a token, secret scanning, security emails."""
+
+    name = "accounts.leaks"
+    label = "leaks"
+    verbose_name = "Leak response"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from accounts.leaks import notify
+
+        notify.connect()

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from accounts.leaks import views
+
+# Part of the accounts namespace, under api/ (accounts/urls.py).
+urlpatterns = [
+    path("auth/tokens/revoke/", views.TokenRevokeView.as_view(), name="token-revoke"),
+    path(
+        "auth/secret-scanning/github/",
+        views.GitHubSecretScanningView.as_view(),
+        name="secret-scanning-github",
+    ),
+]

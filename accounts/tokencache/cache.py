@@ -1,0 +1,107 @@
+"""A per-process LRU of token-and-user rows, keyed by digest, evicted by push.
+
+Only serves while the listener (listener.py) is connected: evictions come from
+PostgreSQL notifications, so without them the cache is bypassed (fail closed) and
+flushed when the listener reconnects. A row read while an eviction was in flight
+is never stored: `generation` moves on every eviction, and `put` refuses a row
+read under an older generation. Entries older than ACCOUNTS_TOKEN_CACHE_MAX_AGE
+are read again.
+"""
+
+import threading
+import time
+from collections import OrderedDict
+from datetime import datetime
+
+
+class _Entry:
+    __slots__ = ("row", "token_pk", "user_pk", "loaded_at", "last_used_at")
+
+    def __init__(self, row: tuple, token_pk: int, user_pk: int, loaded_at: float) -> None:
+        self.row = row
+        self.token_pk = token_pk
+        self.user_pk = user_pk
+        self.loaded_at = loaded_at
+        self.last_used_at: datetime | None = None
+
+
+class TokenCache:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._by_token: dict[int, str] = {}
+        self._by_user: dict[int, set[str]] = {}
+        self.generation = 0
+        self.connected = False
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, digest: str, max_age: float) -> _Entry | None:
+        if not self.connected:
+            return None
+        with self._lock:
+            entry = self._entries.get(digest)
+            if entry is None:
+                self.misses += 1
+                return None
+            if time.monotonic() - entry.loaded_at > max_age:
+                self._drop(digest)
+                self.misses += 1
+                return None
+            self._entries.move_to_end(digest)
+            self.hits += 1
+            return entry
+
+    def put(
+        self, digest: str, row: tuple, token_pk: int, user_pk: int, generation: int, size: int
+    ) -> None:
+        """Store a row read while `generation` was current, unless an eviction came since."""
+        with self._lock:
+            if not self.connected or generation != self.generation:
+                return
+            self._drop(digest)
+            self._entries[digest] = _Entry(row, token_pk, user_pk, time.monotonic())
+            self._by_token[token_pk] = digest
+            self._by_user.setdefault(user_pk, set()).add(digest)
+            while len(self._entries) > size:
+                self._drop(next(iter(self._entries)))
+
+    def evict_token(self, token_pk: int) -> None:
+        with self._lock:
+            self.generation += 1
+            digest = self._by_token.get(token_pk)
+            if digest is not None:
+                self._drop(digest)
+
+    def evict_user(self, user_pk: int) -> None:
+        with self._lock:
+            self.generation += 1
+            for digest in list(self._by_user.get(user_pk, ())):
+                self._drop(digest)
+
+    def flush(self, *, connected: bool | None = None) -> None:
+        """Empty the cache; optionally mark the listener (dis)connected at the same moment."""
+        with self._lock:
+            self.generation += 1
+            self._entries.clear()
+            self._by_token.clear()
+            self._by_user.clear()
+            if connected is not None:
+                self.connected = connected
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _drop(self, digest: str) -> None:
+        entry = self._entries.pop(digest, None)
+        if entry is None:
+            return
+        self._by_token.pop(entry.token_pk, None)
+        digests = self._by_user.get(entry.user_pk)
+        if digests is not None:
+            digests.discard(digest)
+            if not digests:
+                del self._by_user[entry.user_pk]
+
+
+token_cache = TokenCache()

@@ -1,0 +1,121 @@
+"""The in-process token cache: served only with its listener, evicted by notifications.
+
+These run outside a test transaction (the cache neither reads nor stores inside
+one), on PostgreSQL only; the multi-process checks are in test_tokencache_servers.py.
+"""
+
+import time
+
+import pytest
+from django.db import connection
+
+from accounts import tokens
+from accounts.models import Token, User
+from accounts.tokencache import listener, lookup
+from accounts.tokencache.cache import token_cache
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only"),
+]
+
+
+def _wait(condition, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+@pytest.fixture
+def listening(settings):
+    settings.ACCOUNTS_TOKEN_CACHE = "on"
+    listener.ensure_started()
+    assert _wait(lambda: token_cache.connected)
+    yield
+    listener.stop()
+
+
+def _issue():
+    user = User.objects.create_user(f"c{time.monotonic_ns()}@example.com", None)
+    token, raw = Token.objects.issue(user)
+    return user, token, tokens.digest(raw)
+
+
+def test_second_lookup_is_served_without_a_query(listening, django_assert_num_queries):
+    _, token, digest = _issue()
+    assert lookup.find(digest).pk == token.pk
+    with django_assert_num_queries(0):
+        assert lookup.find(digest).pk == token.pk
+
+
+def test_raw_sql_revoke_evicts_through_the_notification(listening):
+    _, token, digest = _issue()
+    lookup.find(digest)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE accounts_token SET revoked_at = now() WHERE id = %s", [token.pk])
+    assert _wait(lambda: digest not in token_cache._entries, timeout=1.0)
+    assert lookup.find(digest).revoked_at is not None
+
+
+def test_user_change_by_queryset_update_evicts(listening):
+    user, _, digest = _issue()
+    lookup.find(digest)
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    assert _wait(lambda: digest not in token_cache._entries, timeout=1.0)
+    assert lookup.find(digest).user.is_active is False
+
+
+def test_last_used_write_does_not_evict(listening):
+    _, token, digest = _issue()
+    lookup.find(digest)
+    generation = token_cache.generation
+    Token.objects.filter(pk=token.pk).update(last_used_at=token.created_at)
+    time.sleep(0.3)
+    assert digest in token_cache._entries
+    assert token_cache.generation == generation
+
+
+def test_row_read_during_an_eviction_is_not_stored(listening):
+    _, token, digest = _issue()
+    generation = token_cache.generation
+    token_cache.evict_token(token.pk)  # a notification arriving between read and store
+    row = (0,) * 3
+    token_cache.put(digest, row, token.pk, token.user_id, generation, size=10)
+    assert digest not in token_cache._entries
+
+
+def test_cache_is_bypassed_while_the_listener_is_disconnected(listening, settings):
+    _, _, digest = _issue()
+    lookup.find(digest)
+    assert digest in token_cache._entries
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = %s AND datname = current_database()",
+            [listener.APPLICATION_NAME],
+        )
+    assert _wait(lambda: not token_cache.connected, timeout=2.0)
+    assert len(token_cache) == 0
+    # It reconnects, flushed, and serves again.
+    assert _wait(lambda: token_cache.connected, timeout=5.0)
+    lookup.find(digest)
+    assert digest in token_cache._entries
+
+
+def test_inside_a_transaction_nothing_is_stored(listening):
+    from django.db import transaction
+
+    _, _, digest = _issue()
+    with transaction.atomic():
+        lookup.find(digest)
+    assert digest not in token_cache._entries
+
+
+def test_cache_off_stores_nothing(listening, settings):
+    settings.ACCOUNTS_TOKEN_CACHE = "off"
+    _, _, digest = _issue()
+    lookup.find(digest)
+    assert digest not in token_cache._entries
