@@ -56,6 +56,18 @@ class NoEscalationUserAdminMixin:
             form = type(form.__name__, (form,), dict.fromkeys(declared))
         return form
 
+    def has_delete_permission(self, request, obj=None):
+        # Deleting a staff account is a takeover of its place for the rest of the staff.
+        if obj is not None and not request.user.is_superuser and is_privileged(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        # The bulk action checks no object: refuse a selection holding a staff account.
+        if not request.user.is_superuser and any(is_privileged(user) for user in queryset):
+            raise PermissionDenied
+        return super().delete_queryset(request, queryset)
+
     def user_change_password(self, request, id, form_url=""):
         target = self.get_object(request, admin.utils.unquote(id))
         if target is not None and "password" in hidden_user_fields(request, target):

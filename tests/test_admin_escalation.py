@@ -176,3 +176,20 @@ def test_a_non_superuser_cannot_add_permissions_to_a_group(clerk, client, group)
     response = client.post(url, {"name": "operators", "permissions": everything})
     assert response.status_code == 302
     assert list(group.permissions.values_list("codename", flat=True)) == ["delete_user"]
+
+
+def test_a_non_superuser_cannot_delete_a_staff_account(clerk, clerk_client, root, staffer):
+    clerk.user_permissions.add(_perm("delete_user"))
+    regular = User.objects.create_user("plain@example.com", "a plain passphrase 1234")
+    for target in (root, staffer):
+        assert clerk_client.get(f"/admin/accounts/user/{target.pk}/delete/").status_code == 403
+        response = clerk_client.post(
+            "/admin/accounts/user/",
+            {"action": "delete_selected", "_selected_action": [target.pk], "post": "yes"},
+        )
+        assert response.status_code == 403
+        assert User.objects.filter(pk=target.pk).exists()
+    # An ordinary account stays theirs to delete.
+    response = clerk_client.post(f"/admin/accounts/user/{regular.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=regular.pk).exists()
