@@ -13,7 +13,7 @@ def _ratio(value: float, base: float) -> str:
 def _inprocess(name: str, r: dict) -> list[str]:
     m = r["inprocess"]
     lines = [
-        f"\n### In-process `authenticate()`, {name} (median µs per call; queries per call)\n",
+        f"\n### In-process `authenticate()`, {name} (µs per call, fastest round; queries)\n",
         "| case | authsite | DRF authtoken | knox | authsite / DRF | authsite / knox |",
         "|---|---|---|---|---|---|",
     ]

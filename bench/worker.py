@@ -96,7 +96,7 @@ def _inprocess(data: dict, mode: dict, pg: bool) -> dict:
         cases["ours expired, cache"] = (ours, cases["ours expired"][1], ON, False)
         listener.ensure_started()
         time.sleep(0.5)
-    return inprocess.measure(cases, mode["calls"], mode["rounds"])
+    return inprocess.measure(cases, mode["calls"], mode["inprocess_rounds"])
 
 
 def _write_tokens(data: dict) -> dict:
@@ -219,7 +219,7 @@ def _table_growth(data: dict, mode: dict) -> dict:
                 ),
             },  # fmt: skip
             mode["calls"],
-            mode["rounds"],
+            mode["inprocess_rounds"],
         )
         result[label] = {"rows": rows, **measured}
     return result
