@@ -117,4 +117,10 @@ def markdown(results: dict, mode: str, machine: str, command: str) -> str:
                 f"{g['1m']['ours valid']['us']:.1f} µs (ratio to DRF in the same round "
                 f"{small:.2f} → {large:.2f}, change {large / small - 1:+.1%})."
             )
+        if "hashing" in r:
+            h = r["hashing"]
+            lines.append(
+                f"\nPassword hashing: authsite argon2id t=3 m=64MiB p=2 {h['ours']:.1f} ms, "
+                f"Django's default argon2 {h['django']:.1f} ms ({h['ours'] / h['django']:.2f}x)."
+            )
     return "\n".join(lines)

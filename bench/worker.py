@@ -225,6 +225,25 @@ def _table_growth(data: dict, mode: dict) -> dict:
     return result
 
 
+def _hashing(count: int = 5) -> dict:
+    """Our argon2id profile against Django's default argon2 profile (ms per hash, median)."""
+    import statistics
+
+    from django.contrib.auth.hashers import Argon2PasswordHasher
+
+    from accounts.hashers import Argon2idPasswordHasher
+
+    result = {}
+    for name, hasher in [("django", Argon2PasswordHasher()), ("ours", Argon2idPasswordHasher())]:
+        samples = []
+        for _ in range(count):
+            start = time.perf_counter()
+            hasher.encode("a benchmark passphrase", hasher.salt())
+            samples.append(time.perf_counter() - start)
+        result[name] = statistics.median(samples) * 1e3
+    return result
+
+
 def run(database: str, mode: dict, mode_name: str) -> dict:
     pg = connection.vendor == "postgresql"
     data = _populate()
@@ -244,6 +263,8 @@ def run(database: str, mode: dict, mode_name: str) -> dict:
         result["propagation"] = _propagation(data, mode)
         if mode_name == "full":
             result["growth"] = _table_growth(data, mode)
+    if not pg and mode_name == "full":
+        result["hashing"] = _hashing()
     listener.stop()
     return result
 
