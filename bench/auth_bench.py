@@ -22,8 +22,8 @@ sys.path.insert(0, str(ROOT))
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/authsite_bench"
 MODES = {
     # HTTP seconds per run, rounds, in-process calls per round, propagation samples
-    "quick": {"seconds": 1, "rounds": 3, "calls": 1000, "revocations": 20, "inprocess_rounds": 5},
-    "full": {"seconds": 5, "rounds": 4, "calls": 5000, "revocations": 100, "inprocess_rounds": 9},
+    "quick": {"seconds": 1, "rounds": 3, "calls": 500, "revocations": 20, "inprocess_rounds": 5},
+    "full": {"seconds": 3, "rounds": 4, "calls": 2000, "revocations": 100, "inprocess_rounds": 7},
 }
 
 
