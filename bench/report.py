@@ -44,6 +44,7 @@ def _inprocess(name: str, r: dict) -> list[str]:
 def _http(name: str, r: dict) -> list[str]:
     lines = []
     for stack, runs in r["http"].items():
+        runs = dict(runs)
         base = runs["baseline"]["rps"]
         lines += [
             f"\n### HTTP `GET /me`, {name}, {stack} stack (median req/s of the rounds)\n",
@@ -70,19 +71,18 @@ def _http(name: str, r: dict) -> list[str]:
                 f"{_ratio(run['cpu_us'], runs['drf']['cpu_us'])} | "
                 f"{_ratio(run['cpu_us'], runs['knox']['cpu_us'])} |"
             )
-    ours = sum(
-        runs[k]["requests"]
-        for runs in r["http"].values()
-        for k in ("ours", "ours, cache", "ours, first uses")
-        if k in runs
-    )
-    updates = r["updates"]["counted"]
-    lines.append(
-        f"\n`last_used_at` UPDATEs: {updates} for {ours} authsite requests (one run of first uses, "
-        "then warm rounds) "
-        f"= {updates * 1000 / max(ours, 1):.1f} per 1,000 ({r['updates']['how']}; "
-        "DRF authtoken and knox (AUTO_REFRESH off) write nothing)."
-    )
+        requests = {
+            "cold": runs["ours, first uses"]["requests"],
+            "warm": sum(runs[k]["requests"] for k in ("ours", "ours, cache") if k in runs),
+        }
+        updates = runs["updates"]
+        lines.append(
+            f"\n`last_used_at` UPDATEs ({stack}): {updates['cold']} for "
+            f"{requests['cold']} requests of tokens' first use; {updates['warm']} for "
+            f"{requests['warm']} requests of tokens used within the interval "
+            f"({updates['warm'] * 1000 / max(requests['warm'], 1):.1f} per 1,000). DRF "
+            "authtoken and knox (AUTO_REFRESH off) write nothing."
+        )
     return lines
 
 
