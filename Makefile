@@ -16,7 +16,7 @@ with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
 endef
 export PORT_CHECK
 
-.PHONY: run serve test test-multinode lint format superuser bench schema clean
+.PHONY: run serve test test-multinode lint format superuser bench bench-quick schema clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +74,11 @@ clean:
 schema: $(VENV)/.runtime
 	DJANGO_DEBUG=1 $(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
 
-## Print authentication and hashing costs against baselines measured in the same run.
-bench: $(VENV)/.runtime
-	$(BIN)/python bench/auth_bench.py
+## Our token authentication against DRF authtoken and knox, same run, SQLite and PostgreSQL
+## (BENCH_DATABASE_URL, default authsite_bench on 127.0.0.1); prints a markdown table.
+## docs/performance.md explains it. bench-quick takes under 2 minutes.
+bench: $(VENV)/.dev
+	$(BIN)/python bench/auth_bench.py --mode full
+
+bench-quick: $(VENV)/.dev
+	$(BIN)/python bench/auth_bench.py --mode quick

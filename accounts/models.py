@@ -391,15 +391,3 @@ class Token(models.Model):
         self.revoked_at, self.revoked_reason, self.leak_url = now, reason, leak_url
         token_revoked.send(sender=Token, token=self, reason=reason)
         return True
-
-    def touch(self, now: datetime) -> None:
-        """Record use, writing at most once per ACCOUNTS_TOKEN_LAST_USED_INTERVAL."""
-        threshold = now - app_settings.TOKEN_LAST_USED_INTERVAL
-        if self.last_used_at is not None and self.last_used_at > threshold:
-            return
-        # A conditional UPDATE: concurrent requests cannot move the value backwards
-        # and nothing else on the row is overwritten.
-        Token.objects.filter(pk=self.pk).filter(
-            Q(last_used_at__isnull=True) | Q(last_used_at__lte=threshold)
-        ).update(last_used_at=now)
-        self.last_used_at = now

@@ -1,139 +1,90 @@
-"""Print what authentication costs: per request, per query, per password hash.
+"""Our token authentication against DRF's authtoken and django-rest-knox, same run.
 
-Run with `make bench` (SQLite in a temporary file, or DATABASE_URL). Every
-figure is compared with a baseline measured in the same run, because this
-machine is shared and absolute times vary:
-
-- an authenticated GET /api/auth/me/ with our Bearer token against the same view
-  behind DRF's authtoken (plaintext key as primary key);
-- a forged token (rejected by its checksum, no query) against an unknown
-  well-formed one (one query);
-- our argon2id profile against Django's default argon2 profile.
+`make bench-quick` (under 2 minutes), `make bench` (adds the 1,000,000-row token table,
+the peers' stack over HTTP and longer runs). Each database is measured in a worker
+process of its own: SQLite in a temporary file, and PostgreSQL at BENCH_DATABASE_URL
+(default postgres://postgres@127.0.0.1:5432/authsite_bench, created if missing,
+emptied) when it is reachable. Every figure is a ratio to a baseline measured in the
+same run, because absolute times on a shared machine mean little.
 """
 
+import argparse
+import json
 import os
-import statistics
+import platform
+import subprocess
 import sys
-import time
-import tracemalloc
+import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.contrib.auth.hashers import Argon2PasswordHasher  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from rest_framework.authtoken.models import Token as DrfToken  # noqa: E402
-from rest_framework.test import APIClient  # noqa: E402
-
-from accounts import tokens  # noqa: E402
-from accounts.hashers import Argon2idPasswordHasher  # noqa: E402
-from accounts.models import Token, User  # noqa: E402
-
-REQUESTS = int(os.environ.get("BENCH_REQUESTS", "400"))
-HASHES = int(os.environ.get("BENCH_HASHES", "10"))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/authsite_bench"
+MODES = {
+    # HTTP seconds per run, rounds, in-process calls per round, propagation samples
+    "quick": {"seconds": 1, "rounds": 3, "calls": 500, "revocations": 20, "inprocess_rounds": 5},
+    "full": {"seconds": 3, "rounds": 4, "calls": 2000, "revocations": 100, "inprocess_rounds": 7},
+}
 
 
-def _time_requests(client: APIClient, path: str, header: str, expected: int) -> list[float]:
-    samples = []
-    for _ in range(REQUESTS):
-        start = time.perf_counter()
-        response = client.get(path, HTTP_AUTHORIZATION=header)
-        samples.append(time.perf_counter() - start)
-        assert response.status_code == expected, response.status_code
-    return samples
+def _ensure_pg_database(url: str) -> bool:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    try:
+        with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{name}"')
+        return True
+    except psycopg.Error as error:
+        print(f"PostgreSQL skipped ({url}): {error}", file=sys.stderr)
+        return False
 
 
-def _interleaved(client: APIClient, cases: list[tuple[str, str, int]]) -> list[list[float]]:
-    """Time several cases in alternating rounds, so machine noise hits them alike."""
-    results: list[list[float]] = [[] for _ in cases]
-    rounds = 10
-    for _ in range(rounds):
-        for samples, (path, header, expected) in zip(results, cases, strict=True):
-            for _ in range(max(1, REQUESTS // rounds)):
-                start = time.perf_counter()
-                response = client.get(path, HTTP_AUTHORIZATION=header)
-                samples.append(time.perf_counter() - start)
-                assert response.status_code == expected, response.status_code
-    return results
-
-
-def _queries(client: APIClient, path: str, header: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        client.get(path, HTTP_AUTHORIZATION=header)
-    return len(captured)
-
-
-def _report(label: str, samples: list[float], baseline: float | None = None) -> float:
-    median = statistics.median(samples) * 1e6
-    p95 = statistics.quantiles(samples, n=20)[-1] * 1e6
-    ratio = f"  ratio {median / baseline:.2f}" if baseline else ""
-    print(f"{label:<46} median {median:8.0f} us  p95 {p95:8.0f} us{ratio}")
-    return median
+def _run_worker(database: str, mode: str, env: dict) -> dict:
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        subprocess.run(
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--worker",
+                database,
+                "--mode",
+                mode,
+                "--out",
+                out.name,
+            ],  # fmt: skip
+            env={k: v for k, v in {**os.environ, **env}.items() if v is not None},
+            cwd=ROOT,
+            check=True,
+        )
+        return json.loads(Path(out.name).read_text())
 
 
 def main() -> None:
-    call_command("migrate", verbosity=0)
-    user = User.objects.create_user("bench@example.com", "a benchmark passphrase")
-    _, raw = Token.objects.issue(user, name="bench")
-    drf_key = DrfToken.objects.create(user=user).key
-    client = APIClient()
-    ours = f"Bearer {raw}"
-    # Warm up both paths (URL resolver, imports, last_used_at write).
-    _time_requests(client, "/api/auth/me/", ours, 200)
-    _time_requests(client, "/drf/me/", f"Token {drf_key}", 200)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mode", choices=MODES, default="full")
+    parser.add_argument("--worker", choices=["sqlite", "postgresql"])
+    parser.add_argument("--out")
+    args = parser.parse_args()
+    if args.worker:
+        from bench import worker
 
-    print(f"database: {connection.vendor}, {REQUESTS} requests per row\n")
-    print("Authenticated GET /api/auth/me/ (in-process, full Django stack)")
-    drf, mine = _interleaved(
-        client, [("/drf/me/", f"Token {drf_key}", 200), ("/api/auth/me/", ours, 200)]
-    )
-    base = _report("DRF authtoken (baseline)", drf)
-    _report("authsite Bearer token", mine, base)
-    print(
-        f"queries per request: authsite {_queries(client, '/api/auth/me/', ours)}, "
-        f"DRF authtoken {_queries(client, '/drf/me/', f'Token {drf_key}')}\n"
-    )
-
-    print("Rejected tokens")
-    forged = "Bearer " + tokens.PREFIX + "A" * (tokens.LENGTH - len(tokens.PREFIX))
-    unknown, rejected = _interleaved(
-        client,
-        [("/api/auth/me/", f"Bearer {tokens.generate()}", 401), ("/api/auth/me/", forged, 401)],
-    )
-    base = _report("unknown well-formed token (baseline, 1 query)", unknown)
-    _report("forged token, bad checksum (0 queries)", rejected, base)
-    print(f"queries for a forged token: {_queries(client, '/api/auth/me/', forged)}\n")
-
-    tracemalloc.start()
-    client.get("/api/auth/me/", HTTP_AUTHORIZATION=ours)
-    tracemalloc.reset_peak()
-    client.get("/api/auth/me/", HTTP_AUTHORIZATION=ours)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    print(f"peak Python memory for one authenticated request: {peak / 1024:.0f} KiB\n")
-
-    print(f"Password hashing ({HASHES} hashes each)")
+        result = worker.run(args.worker, MODES[args.mode], args.mode)
+        Path(args.out).write_text(json.dumps(result))
+        return
     results = {}
-    for label, hasher in [
-        ("Django default argon2 (baseline)", Argon2PasswordHasher()),
-        ("authsite argon2id t=3 m=64MiB p=2", Argon2idPasswordHasher()),
-    ]:
-        samples = []
-        for _ in range(HASHES):
-            start = time.perf_counter()
-            hasher.encode("a benchmark passphrase", hasher.salt())
-            samples.append(time.perf_counter() - start)
-        results[label] = statistics.median(samples) * 1e3
-    base_ms = results["Django default argon2 (baseline)"]
-    for label, ms in results.items():
-        print(f"{label:<46} median {ms:8.1f} ms  ratio {ms / base_ms:.2f}")
+    sqlite_dir = tempfile.mkdtemp(prefix="authsite-bench-")
+    results["sqlite"] = _run_worker(
+        "sqlite", args.mode, {"BENCH_SQLITE": f"{sqlite_dir}/bench.sqlite3", "DATABASE_URL": None}
+    )
+    pg_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG)
+    if _ensure_pg_database(pg_url):
+        results["postgresql"] = _run_worker("postgresql", args.mode, {"DATABASE_URL": pg_url})
+    from bench import report
+
+    print(report.markdown(results, args.mode, platform.platform(), " ".join(sys.argv)))
 
 
 if __name__ == "__main__":

@@ -56,7 +56,7 @@ def test_raw_sql_revoke_evicts_through_the_notification(listening):
     lookup.find(digest)
     with connection.cursor() as cursor:
         cursor.execute("UPDATE accounts_token SET revoked_at = now() WHERE id = %s", [token.pk])
-    assert _wait(lambda: digest not in token_cache._entries, timeout=1.0)
+    assert _wait(lambda: digest not in token_cache, timeout=1.0)
     assert lookup.find(digest).revoked_at is not None
 
 
@@ -64,7 +64,7 @@ def test_user_change_by_queryset_update_evicts(listening):
     user, _, digest = _issue()
     lookup.find(digest)
     User.objects.filter(pk=user.pk).update(is_active=False)
-    assert _wait(lambda: digest not in token_cache._entries, timeout=1.0)
+    assert _wait(lambda: digest not in token_cache, timeout=1.0)
     assert lookup.find(digest).user.is_active is False
 
 
@@ -74,7 +74,7 @@ def test_last_used_write_does_not_evict(listening):
     generation = token_cache.generation
     Token.objects.filter(pk=token.pk).update(last_used_at=token.created_at)
     time.sleep(0.3)
-    assert digest in token_cache._entries
+    assert digest in token_cache
     assert token_cache.generation == generation
 
 
@@ -84,13 +84,13 @@ def test_row_read_during_an_eviction_is_not_stored(listening):
     token_cache.evict_token(token.pk)  # a notification arriving between read and store
     row = (0,) * 3
     token_cache.put(digest, row, token.pk, token.user_id, generation, size=10)
-    assert digest not in token_cache._entries
+    assert digest not in token_cache
 
 
 def test_cache_is_bypassed_while_the_listener_is_disconnected(listening, settings):
     _, _, digest = _issue()
     lookup.find(digest)
-    assert digest in token_cache._entries
+    assert digest in token_cache
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -102,7 +102,7 @@ def test_cache_is_bypassed_while_the_listener_is_disconnected(listening, setting
     # It reconnects, flushed, and serves again.
     assert _wait(lambda: token_cache.connected, timeout=5.0)
     lookup.find(digest)
-    assert digest in token_cache._entries
+    assert digest in token_cache
 
 
 def test_inside_a_transaction_nothing_is_stored(listening):
@@ -111,11 +111,27 @@ def test_inside_a_transaction_nothing_is_stored(listening):
     _, _, digest = _issue()
     with transaction.atomic():
         lookup.find(digest)
-    assert digest not in token_cache._entries
+    assert digest not in token_cache
 
 
 def test_cache_off_stores_nothing(listening, settings):
     settings.ACCOUNTS_TOKEN_CACHE = "off"
     _, _, digest = _issue()
     lookup.find(digest)
-    assert digest not in token_cache._entries
+    assert digest not in token_cache
+
+
+def test_cached_token_records_use_once_per_interval(listening, django_assert_num_queries):
+    from accounts import last_used
+    from accounts.authentication import TokenAuthentication
+
+    user = User.objects.create_user(f"u{time.monotonic_ns()}@example.com", None)
+    token, raw = Token.objects.issue(user)
+    auth = TokenAuthentication()
+    auth.authenticate_credentials(raw)  # loads and caches the row, queues the first write
+    assert last_used.flush() == 1
+    with django_assert_num_queries(0):
+        for _ in range(3):
+            _, cached = auth.authenticate_credentials(raw)
+            assert last_used.flush() == 0
+    assert cached.last_used_at is not None

@@ -66,6 +66,15 @@ class TokenCache:
             while len(self._entries) > size:
                 self._drop(next(iter(self._entries)))
 
+    def remember_use(self, digest: str, token_pk: int, when: datetime) -> None:
+        """Keep a cached row's last_used_at current, so the write stays once per interval."""
+        entry = self._entries.get(digest)
+        if entry is not None and entry.token_pk == token_pk:
+            entry.last_used_at = when
+
+    def __contains__(self, digest: str) -> bool:
+        return digest in self._entries
+
     def evict_token(self, token_pk: int) -> None:
         with self._lock:
             self.generation += 1

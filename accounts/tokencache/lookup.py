@@ -52,6 +52,4 @@ def find(digest: str, alias: str = "default") -> Token | None:
 
 def remember_use(digest: str, token: Token) -> None:
     """Keep the cached last_used_at current, so the write stays once per interval."""
-    entry = token_cache._entries.get(digest)
-    if entry is not None and entry.token_pk == token.pk:
-        entry.last_used_at = token.last_used_at
+    token_cache.remember_use(digest, token.pk, token.last_used_at)
