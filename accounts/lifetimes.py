@@ -55,12 +55,16 @@ def personal_ttl(days: int | None) -> timedelta | None:
 
 def expiry_help_text() -> str:
     """The expires_in_days help for people: the limits in days, read when shown."""
-    default = default_personal_ttl()
-    omitted = (
-        _("Omitted: %(days)d days.") % {"days": default // timedelta(days=1)}
-        if default
-        else _("Omitted: never.")
-    )
+    try:
+        default = default_personal_ttl()
+    except ValueError:  # ACCOUNTS_TOKEN_REQUIRE_EXPIRY with no default lifetime
+        omitted = _("Required.")
+    else:
+        omitted = (
+            _("Omitted: %(days)d days.") % {"days": default // timedelta(days=1)}
+            if default
+            else _("Omitted: never.")
+        )
     if app_settings.TOKEN_MAX_TTL is None:
         return _("Days until the token expires; null for never. %(omitted)s") % {"omitted": omitted}
     return _("Days until the token expires, at most %(days)d. %(omitted)s") % {

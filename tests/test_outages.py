@@ -56,7 +56,7 @@ def _lines(records, name):
 def test_database_unreachable_during_authentication_is_a_503(
     auth_client, monkeypatch, logged, error
 ):
-    def unreachable(self, raw):
+    def unreachable(self, raw, request=None):
         raise error
 
     monkeypatch.setattr(TokenAuthentication, "authenticate_credentials", unreachable)
@@ -78,7 +78,7 @@ def test_the_outage_ends_with_the_first_query_that_succeeds(
     settings.SERVICE_UNAVAILABLE_RETRY_AFTER = 7
     original = TokenAuthentication.authenticate_credentials
 
-    def unreachable(self, raw):
+    def unreachable(self, raw, request=None):
         raise OperationalError("server closed the connection unexpectedly")
 
     monkeypatch.setattr(TokenAuthentication, "authenticate_credentials", unreachable)
