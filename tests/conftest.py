@@ -109,3 +109,11 @@ def _stop_token_cache_listener():
     from accounts.tokencache import listener
 
     listener.stop()
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict:
+    """The OpenAPI document as drf-spectacular generates it, for tests that read it."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    return SchemaGenerator().get_schema(request=None, public=True)

@@ -1,29 +1,15 @@
 """The browsable API, Swagger UI and ReDoc as people read them: names, tags, summaries, examples."""
 
-import pytest
 from django.test import Client
-from drf_spectacular.generators import SchemaGenerator
 
 from accounts.models import Token
+from tests.test_schema import operations
 
-METHODS = {"get", "post", "put", "patch", "delete"}
 TAGS = {"Authentication", "Tokens", "Passwords", "MFA", "API"}
 
 
-@pytest.fixture(scope="module")
-def schema() -> dict:
-    return SchemaGenerator().get_schema(request=None, public=True)
-
-
-def _operations(schema):
-    for path, item in schema["paths"].items():
-        for method, operation in item.items():
-            if method in METHODS:
-                yield path, method, operation
-
-
 def test_every_operation_has_a_summary_and_a_tag(schema):
-    for path, method, operation in _operations(schema):
+    for path, method, operation in operations(schema):
         assert operation.get("summary"), (path, method)
         assert "_" not in operation["summary"], (path, method)  # not an operation id
         assert len(operation["tags"]) == 1 and operation["tags"][0] in TAGS, (path, method)
@@ -57,7 +43,7 @@ def test_authorize_dialog_offers_the_bearer_token_only(schema):
     schemes = schema["components"]["securitySchemes"]
     assert set(schemes) == {"bearerAuth"}  # no cookieAuth: a cookie cannot be pasted there
     assert "without the `Bearer` keyword" in schemes["bearerAuth"]["description"]
-    for path, method, operation in _operations(schema):
+    for path, method, operation in operations(schema):
         for requirement in operation.get("security", []):
             assert set(requirement) <= {"bearerAuth"}, (path, method)
 

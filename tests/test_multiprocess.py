@@ -4,6 +4,7 @@ Each server is a separate process with its own memory, as two hosts behind a
 load balancer would be; only the cache (the database table, or Redis) is shared.
 """
 
+import contextlib
 import json
 import os
 import socket
@@ -55,6 +56,46 @@ def _wait_until_serving(port: int, process: subprocess.Popen) -> None:
     raise TimeoutError(f"no server on port {port}")
 
 
+@contextlib.contextmanager
+def gunicorn_servers(env: dict, *, count: int, threads: int):
+    """Serve the project from `count` one-worker gunicorn processes; yield their ports."""
+    servers = []
+    try:
+        for _ in range(count):
+            port = _free_port()
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "authsite.wsgi",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--workers",
+                    "1",
+                    "--threads",
+                    str(threads),
+                ],  # fmt: skip
+                env=env,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            servers.append((port, process))
+        for port, process in servers:
+            _wait_until_serving(port, process)
+        yield [port for port, _ in servers]
+    finally:
+        for _, process in servers:
+            process.terminate()
+        for _, process in servers:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
 @pytest.fixture(params=["database", "redis"])
 def two_servers(request, tmp_path):
     env = {
@@ -92,41 +133,8 @@ def two_servers(request, tmp_path):
         check=True,
         capture_output=True,
     )
-    servers = []
-    try:
-        for _ in range(2):
-            port = _free_port()
-            process = subprocess.Popen(
-                [
-                    python,
-                    "-m",
-                    "gunicorn",
-                    "authsite.wsgi",
-                    "--bind",
-                    f"127.0.0.1:{port}",
-                    "--workers",
-                    "1",
-                    "--threads",
-                    "4",
-                ],  # fmt: skip
-                env=env,
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-            )
-            servers.append((port, process))
-        for port, process in servers:
-            _wait_until_serving(port, process)
-        yield [port for port, _ in servers]
-    finally:
-        for _, process in servers:
-            process.terminate()
-        for _, process in servers:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with gunicorn_servers(env, count=2, threads=4) as ports:
+        yield ports
 
 
 def test_limits_hold_across_two_server_processes(two_servers):

@@ -8,8 +8,6 @@ propagation time properly (p50/p99/max).
 
 import json
 import os
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -20,7 +18,7 @@ from django.db import connection
 
 from accounts.models import Token, User
 from accounts.tokencache import listener
-from tests.test_multiprocess import ROOT, _free_port, _wait_until_serving
+from tests.test_multiprocess import gunicorn_servers
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -88,41 +86,8 @@ def servers():
         "DJANGO_LOG_LEVEL": "ERROR",
         "REDIS_URL": "",
     }
-    processes = []
-    try:
-        for _ in range(2):
-            port = _free_port()
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "authsite.wsgi",
-                    "--bind",
-                    f"127.0.0.1:{port}",
-                    "--workers",
-                    "1",
-                    "--threads",
-                    "2",
-                ],  # fmt: skip
-                env=env,
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-            )
-            processes.append((port, process))
-        for port, process in processes:
-            _wait_until_serving(port, process)
-        yield [port for port, _ in processes]
-    finally:
-        for _, process in processes:
-            process.terminate()
-        for _, process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with gunicorn_servers(env, count=2, threads=2) as ports:
+        yield ports
 
 
 @pytest.fixture
