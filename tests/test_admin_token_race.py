@@ -28,11 +28,13 @@ def test_parallel_add_token_at_the_cap_gives_one_token_and_form_errors(settings)
     owner = User.objects.create_user("owner@example.com", "an owner passphrase 123")
     Token.objects.issue(owner)
     Token.objects.issue(owner)
-    start = threading.Barrier(PARALLEL)
+    # Bounded, so a thread that fails before the barrier fails the test instead of hanging it.
+    start = threading.Barrier(PARALLEL, timeout=30)
 
     def add(_):
         client = Client()
         client.force_login(root)
+        connections.close_all()  # back to the pool while the others log in
         start.wait()
         try:
             response = client.post(
