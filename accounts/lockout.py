@@ -4,7 +4,9 @@ within ACCOUNTS_LOGIN_FAILURE_WINDOW seconds that do not succeed lock it.
 The window opens at an email's first counted attempt. Every password check is
 counted *before* the password is hashed (`claim_attempt`), with one atomic
 increment, so however many guesses arrive at once no more than the limit are
-ever checked in a window; a successful check closes the window (`reset`).
+ever checked in a window; a successful check closes the window (`reset`). A check
+over the limit while others still run waits for them (`IN_FLIGHT_WAIT`), so parallel
+logins with the right password are not refused for each other's sake.
 Reaching the limit locks the email, existing or not, for the rest of the window.
 Keys hold a SHA-256 of the normalised email, never the email itself. Used by
 accounts.backends.LockoutBackend, so the API, the admin and the browsable API's
@@ -32,6 +34,16 @@ def _count_key(email: str, window_id: str) -> str:
     return f"accounts:login-failures:{email_hash(email)}:{window_id}"
 
 
+def _failed_key(email: str, window_id: str) -> str:
+    return f"accounts:login-failed:{email_hash(email)}:{window_id}"
+
+
+# A check over the limit while others are still running waits this long for them: if one
+# succeeds, the count starts again; if they fail, the lock is on and it is refused.
+IN_FLIGHT_WAIT = 3.0
+_POLL = 0.02
+
+
 def _window_seconds() -> int:
     return max(1, math.ceil(app_settings.LOGIN_FAILURE_WINDOW.total_seconds()))
 
@@ -52,9 +64,8 @@ def _current_window(email: str) -> tuple[int, str] | None:
     return window
 
 
-def _count(email: str) -> tuple[int, int]:
-    """Add one to the email's count in its window (opening one if needed); return it and
-    the seconds left in the window."""
+def _open_window(email: str) -> tuple[tuple[int, str], int]:
+    """The email's open window (opening one if needed) and the seconds left in it."""
     cache = counter_cache()
     seconds = _window_seconds()
     now = int(time.time())
@@ -66,8 +77,23 @@ def _count(email: str) -> tuple[int, int]:
         # after this second so that attempts racing to do the same share it.
         window = (now, f"s{now}")
         cache.set(_window_key(email), window, seconds)
-    remaining = max(1, window[0] + seconds - now)
-    return hit(_count_key(email, window[1]), remaining), remaining
+    return window, max(1, window[0] + seconds - now)
+
+
+def _failures(email: str) -> int:
+    window = _current_window(email)
+    if window is None:
+        return 0
+    return counter_cache().get(_failed_key(email, window[1])) or 0
+
+
+def _count_failure(email: str, request) -> int:
+    """Add one to the email's failures in its window; log the lock when it is reached."""
+    window, remaining = _open_window(email)
+    failures = hit(_failed_key(email, window[1]), remaining)
+    if failures == _max_failures():
+        _log_lockout(email, failures, remaining, request)
+    return failures
 
 
 def retry_after(email: str) -> int | None:
@@ -78,7 +104,7 @@ def retry_after(email: str) -> int | None:
     window = _current_window(email)
     if window is None:
         return None
-    if (counter_cache().get(_count_key(email, window[1])) or 0) < limit:
+    if (counter_cache().get(_failed_key(email, window[1])) or 0) < limit:
         return None
     return window[0] + _window_seconds() - int(time.time())
 
@@ -97,28 +123,42 @@ def _log_lockout(email: str, count: int, remaining: int, request) -> None:
     )
 
 
+def _uncount(email: str, window_id: str) -> None:
+    try:
+        counter_cache().decr(_count_key(email, window_id))
+    except ValueError:
+        pass  # the window was reset or expired meanwhile: nothing left to give back
+
+
 def claim_attempt(email: str, request=None) -> int | None:
     """Count a password check for `email` before it runs; return its number in the window,
     or None when the limit is reached and the password must not be checked.
 
-    The caller checks the password only when a number comes back, then calls `reset`
-    on success or `attempt_failed` on failure.
+    Checks are counted first, atomically, so parallel guesses cannot all see "not locked
+    yet": at most ACCOUNTS_LOGIN_MAX_FAILURES run in a window. A check over the limit
+    while others still run waits (at most IN_FLIGHT_WAIT seconds) for them instead of
+    failing at once, so many parallel logins with the right password all get through.
+    The caller then calls `reset` on success or `attempt_failed` on failure.
     """
     limit = _max_failures()
     if limit is None:
         return 0
-    count, _ = _count(email)
-    # Counted first, atomically: parallel guesses cannot all see "not locked yet".
-    return count if count <= limit else None
+    deadline = time.monotonic() + IN_FLIGHT_WAIT
+    while True:
+        window, remaining = _open_window(email)
+        count = hit(_count_key(email, window[1]), remaining)
+        if count <= limit:
+            return count
+        _uncount(email, window[1])
+        if _failures(email) >= limit or time.monotonic() >= deadline:
+            return None
+        time.sleep(_POLL)
 
 
 def attempt_failed(email: str, number: int, request=None) -> None:
-    """Record that the check `claim_attempt` numbered `number` failed (it is counted already)."""
-    limit = _max_failures()
-    if limit is not None and number == limit:
-        window = _current_window(email)
-        remaining = window[0] + _window_seconds() - int(time.time()) if window else 0
-        _log_lockout(email, number, max(1, remaining), request)
+    """Record that the check `claim_attempt` numbered `number` failed (it stays counted)."""
+    if _max_failures() is not None:
+        _count_failure(email, request)
 
 
 def release_attempt(email: str) -> None:
@@ -130,32 +170,27 @@ def release_attempt(email: str) -> None:
     if _max_failures() is None:
         return
     window = _current_window(email)
-    if window is None:
-        return
-    try:
-        counter_cache().decr(_count_key(email, window[1]))
-    except ValueError:
-        pass  # the count expired with its window: nothing left to release
+    if window is not None:
+        _uncount(email, window[1])
 
 
 def record_failure(email: str, request=None) -> int:
     """Count a failure for `email` that no claimed attempt covers (e.g. a wrong second
     factor); return the failures in the current window."""
-    limit = _max_failures()
-    if limit is None:
+    if _max_failures() is None:
         return 0
-    count, remaining = _count(email)
-    if count == limit:
-        _log_lockout(email, count, remaining, request)
-    return count
+    window, remaining = _open_window(email)
+    # A check slot too, so the failures and the checks they allow stay in step.
+    hit(_count_key(email, window[1]), remaining)
+    return _count_failure(email, request)
 
 
 def reset(email: str) -> None:
-    """Forget the failures of `email` (after a successful login): its count and its window."""
+    """Forget the failures of `email` (after a successful login): its counts and its window."""
     cache = counter_cache()
     window = cache.get(_window_key(email))
     if isinstance(window, tuple):
-        cache.delete(_count_key(email, window[1]))
+        cache.delete_many([_count_key(email, window[1]), _failed_key(email, window[1])])
     cache.delete(_window_key(email))
 
 

@@ -88,3 +88,17 @@ def test_parallel_wrong_reauthentications_check_at_most_the_limit(slow_checks):
     assert results == [False] * GUESSES
     assert len(slow_checks) <= 10
     assert lockout.check_password(user, PASSWORD) is False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_logins_with_the_right_password_all_succeed(slow_checks):
+    # The lock bounds guesses, not a client that logs in many times at once: a check over
+    # the limit waits for the running ones, and each success starts the count again.
+    user = User.objects.create_user("busy@example.com", PASSWORD)
+    backend = LockoutBackend()
+    login = _in_thread(lambda n: backend.authenticate(None, email=user.email, password=PASSWORD))
+    with ThreadPoolExecutor(max_workers=GUESSES) as pool:
+        results = list(pool.map(login, range(GUESSES)))
+    assert [result.pk if result else None for result in results] == [user.pk] * GUESSES
+    assert len(slow_checks) == GUESSES
+    assert not lockout.is_locked(user.email)

@@ -176,11 +176,11 @@ def test_redis_stopped_keeps_signed_in_requests_working(cluster, redis_server):
 
 
 def test_few_database_connections_starve_no_server(cluster, postgres):
-    """max_connections=6 for 2 servers x 2 workers x a pool of up to 4."""
+    """6 connections for 2 servers x 2 workers x a pool of up to 4 (and 4 token cache listeners)."""
     a, b = cluster
     token = _register_and_login(a, "busy@example.com")
     postgres.stop()
-    postgres.start("max_connections=6", "superuser_reserved_connections=0")
+    postgres.start("max_connections=10", "superuser_reserved_connections=0")
     try:
         assert _until(lambda: all(_me(s, token).status == 200 for s in (a, b) * 4), 30)
         with ThreadPoolExecutor(max_workers=8) as pool:
