@@ -141,3 +141,19 @@ def test_rfc7009_form_body_with_type_hint(api_client, user):
     assert response.status_code == 200
     token.refresh_from_db()
     assert token.revoked_reason == Token.RevokeReason.LEAKED
+
+
+@pytest.mark.django_db
+def test_blank_entries_are_ignored_and_item_errors_are_one_flat_list(api_client, user):
+    token, raw = Token.objects.issue(user)
+    # A blank string is no token of ours: ignored like any malformed one, the rest revoked.
+    response = api_client.post(URL, {"tokens": ["", raw]}, format="json")
+    assert response.status_code == 200
+    token.refresh_from_db()
+    assert token.revoked_reason == Token.RevokeReason.LEAKED
+    # Item errors come as the documented field shape: a list of messages, not a dict by index.
+    response = api_client.post(URL, {"tokens": ["x" * 2000, {}, "y" * 2000]}, format="json")
+    assert response.status_code == 400
+    messages = response.json()["tokens"]
+    assert isinstance(messages, list) and all(isinstance(m, str) for m in messages)
+    assert "Ensure this field has no more than 1024 characters." in messages

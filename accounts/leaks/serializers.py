@@ -6,12 +6,28 @@ MAX_TOKENS = 100
 _TOKEN_FIELD = {"max_length": 1024}
 
 
+class _TokenListField(serializers.ListField):
+    """A list whose item errors come back as one flat list of messages, as documented."""
+
+    def run_child_validation(self, data):
+        try:
+            return super().run_child_validation(data)
+        except serializers.ValidationError as error:
+            detail = error.detail
+            if isinstance(detail, dict):
+                detail = sorted(
+                    {str(message) for messages in detail.values() for message in messages}
+                )
+            raise serializers.ValidationError(detail) from None
+
+
 class TokenRevokeSerializer(serializers.Serializer):
     token = serializers.CharField(
         required=False, help_text=_("A token to revoke (RFC 7009's field name)."), **_TOKEN_FIELD
     )
-    tokens = serializers.ListField(
-        child=serializers.CharField(**_TOKEN_FIELD),
+    tokens = _TokenListField(
+        # A blank entry is no token of ours: ignored like any malformed one (RFC 7009).
+        child=serializers.CharField(allow_blank=True, **_TOKEN_FIELD),
         required=False,
         allow_empty=False,
         max_length=MAX_TOKENS,
