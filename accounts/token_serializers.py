@@ -8,6 +8,7 @@ from rest_framework.utils import html
 
 from accounts import allowed_ips, lifetimes
 from accounts.conf import app_settings
+from accounts.fields import FlatListField
 from accounts.mfa import reauth
 from accounts.models import Token
 from accounts.permissions import SCOPES
@@ -52,7 +53,7 @@ class _OptionalScopesField(serializers.MultipleChoiceField):
         return super().to_internal_value(data)
 
 
-class _AllowedIPsField(serializers.ListField):
+class _AllowedIPsField(FlatListField):
     """A list in JSON; in an HTML form, a box of addresses separated by commas or lines."""
 
     def __init__(self, **kwargs):

@@ -199,3 +199,13 @@ def test_createtoken_refuses_no_expiry_when_required(user, settings):
     settings.ACCOUNTS_TOKEN_TTL = None
     with pytest.raises(CommandError, match="must expire"):
         call_command("createtoken", user.email, stdout=StringIO(), stderr=StringIO())
+
+
+@pytest.mark.django_db
+def test_allowed_ips_item_errors_are_one_flat_list(auth_client):
+    # The documented 400 shape: a list of messages for the field, not an object by index.
+    response = auth_client.post(
+        TOKENS, {"name": "x", "allowed_ips": ["9" * 100, "192.0.2.1"]}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["allowed_ips"] == ["Ensure this field has no more than 64 characters."]

@@ -1,31 +1,18 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from accounts.fields import FlatListField
+
 MAX_TOKENS = 100
 # Longer than any token of ours; longer strings are not worth reading.
 _TOKEN_FIELD = {"max_length": 1024}
-
-
-class _TokenListField(serializers.ListField):
-    """A list whose item errors come back as one flat list of messages, as documented."""
-
-    def run_child_validation(self, data):
-        try:
-            return super().run_child_validation(data)
-        except serializers.ValidationError as error:
-            detail = error.detail
-            if isinstance(detail, dict):
-                detail = sorted(
-                    {str(message) for messages in detail.values() for message in messages}
-                )
-            raise serializers.ValidationError(detail) from None
 
 
 class TokenRevokeSerializer(serializers.Serializer):
     token = serializers.CharField(
         required=False, help_text=_("A token to revoke (RFC 7009's field name)."), **_TOKEN_FIELD
     )
-    tokens = _TokenListField(
+    tokens = FlatListField(
         # A blank entry is no token of ours: ignored like any malformed one (RFC 7009).
         child=serializers.CharField(allow_blank=True, **_TOKEN_FIELD),
         required=False,
