@@ -47,19 +47,24 @@ serve: $(VENV)/.runtime
 	DJANGO_DEBUG=0 $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	DJANGO_DEBUG=0 HOST=$(HOST) PORT=$(PORT) exec $(BIN)/gunicorn -c gunicorn.conf.py authsite.wsgi
 
-## Install the dev requirements and run the whole suite (SQLite unless DATABASE_URL is set).
+## Install the dev requirements and run the whole suite (SQLite unless DATABASE_URL is set),
+## printing branch coverage of accounts/ and authsite/ (.ci/run sets a floor).
 ## On PostgreSQL the race tests hold up to 30 connections at once: a pool that large.
+COVERAGE_ARGS ?= --cov=accounts --cov=authsite --cov-branch --cov-report=term:skip-covered
 test: $(VENV)/.dev
-	DJANGO_DEBUG=1 DJANGO_DB_POOL_MAX_SIZE=$${DJANGO_DB_POOL_MAX_SIZE:-40} $(BIN)/pytest $(PYTEST_ARGS)
+	DJANGO_DEBUG=1 DJANGO_DB_POOL_MAX_SIZE=$${DJANGO_DB_POOL_MAX_SIZE:-40} $(BIN)/pytest $(COVERAGE_ARGS) $(PYTEST_ARGS)
 
 ## Fault tests on servers of their own: PostgreSQL stopped, frozen and short of connections,
 ## Redis stopped, a burst of SQLite sign-ups (docs/failures.md). Root only; a few minutes.
 test-multinode: $(VENV)/.dev
 	DJANGO_DEBUG=1 $(BIN)/pytest -m multinode tests/multinode $(PYTEST_ARGS)
 
+## Style, the import contracts of pyproject.toml (docs/architecture.md) and types.
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	DJANGO_DEBUG=1 $(BIN)/mypy
 
 format: $(VENV)/.dev
 	$(BIN)/ruff format .

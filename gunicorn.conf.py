@@ -34,8 +34,10 @@ def _int(name: str, default: int) -> int:
 bind = f"{os.environ.get('HOST', '').strip() or '127.0.0.1'}:{_int('PORT', 8000)}"
 workers = _int("WEB_CONCURRENCY", os.cpu_count() or 1)
 # Threaded workers: a client dripping its body slowly holds one thread, not a whole
-# process (nginx buffers requests too; see deploy/nginx-authsite.conf).
-worker_class = "gthread"
+# process (nginx buffers requests too; see deploy/nginx-authsite.conf). gunicorn's gthread
+# worker, plus the time each request was queued for a thread, so that a login burst is
+# refused quickly rather than served after the proxy gave up (authsite/workers.py).
+worker_class = "authsite.workers.ThreadWorker"
 threads = _int("GUNICORN_THREADS", 4)
 timeout = _int("GUNICORN_TIMEOUT", 30)
 # Requests in flight get this long to finish on a restart or `systemctl reload`.

@@ -8,10 +8,9 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the OpenAPI extensions (bearer scheme, error bodies) with drf-spectacular.
-        from accounts import (
-            schema,  # noqa: F401
-            security_log,
-        )
+        from accounts import receivers
+        from accounts.api import schema  # noqa: F401
+        from accounts.tokens import checks  # noqa: F401 (registers the required-scopes check)
 
         # The auth event log (logger accounts.security) listens to the auth and token signals.
-        security_log.connect()
+        receivers.connect()

@@ -58,6 +58,13 @@ class ServiceUnavailable(exceptions.APIException):
     default_code = "service_unavailable"
 
 
+class HashingBusy(ServiceUnavailable):
+    """Too many password hashes are running in this process to start one in time."""
+
+    default_detail = _("Too many sign-ins at once. Please try again in a few seconds.")
+    default_code = "busy"
+
+
 class TokenLimitReached(Exception):
     """Raised by Token.objects.issue when the user already holds the most live tokens allowed."""
 

@@ -1,8 +1,11 @@
+from importlib import import_module
+
 from django.urls import path
 
-from accounts import password_views, token_views, views
-from accounts.leaks import urls as leaks_urls
-from accounts.mfa.urls import urlpatterns as mfa_urlpatterns
+from accounts import routes
+from accounts.api import views
+from accounts.passwords import views as password_views
+from accounts.tokens import views as token_views
 
 app_name = "accounts"
 
@@ -14,9 +17,9 @@ urlpatterns = [
     path("auth/logout/", views.LogoutView.as_view(), name="logout"),
     path("auth/logout-all/", views.LogoutAllView.as_view(), name="logout-all"),
     path("auth/tokens/", token_views.TokenListCreateView.as_view(), name="tokens"),
-    # Leak response (accounts/leaks): token revocation by its holder, secret scanning.
-    *leaks_urls.urlpatterns,
     path("auth/tokens/<int:pk>/", token_views.TokenDetailView.as_view(), name="token-detail"),
+    # For the project's other services (docs/introspection.md).
+    path("auth/introspect/", token_views.IntrospectView.as_view(), name="introspect"),
     path(
         "auth/password/change/",
         password_views.PasswordChangeView.as_view(),
@@ -30,5 +33,6 @@ urlpatterns = [
     ),
 ]
 
-# Enrolment and the second login step (accounts/mfa/).
-urlpatterns += mfa_urlpatterns
+# The feature apps' routes (multi-factor login, leak response), in this namespace.
+for module in routes.modules():
+    urlpatterns += import_module(module).urlpatterns

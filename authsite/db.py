@@ -4,7 +4,7 @@ statement_timeout is enforced by the server, so a frozen server (SIGSTOP, a paus
 never answers it; TCP keepalives and tcp_user_timeout do not help either when the
 server's kernel still acknowledges packets. This bound is the client-side one: a wait
 longer than DATABASE_READ_TIMEOUT closes the connection and raises OperationalError,
-which the site answers with 503 (authsite/outages.py).
+which the site answers with 503 (accounts/http/outages.py).
 """
 
 import psycopg

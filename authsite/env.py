@@ -7,7 +7,8 @@ silently wrong setting.
 
 import os
 import re
-from datetime import timedelta
+from collections.abc import Callable
+from typing import Literal, overload
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -26,6 +27,10 @@ def _raw(name: str) -> str | None:
     return None if value is None else value.strip()
 
 
+@overload
+def env_str(name: str, default: str, *, required: bool = False) -> str: ...
+@overload
+def env_str(name: str, default: None = None, *, required: bool = False) -> str | None: ...
 def env_str(name: str, default: str | None = None, *, required: bool = False) -> str | None:
     value = _raw(name)
     if value:
@@ -49,6 +54,14 @@ def env_bool(name: str, default: bool) -> bool:
     )
 
 
+@overload
+def env_int(
+    name: str, default: int, *, minimum: int = 0, allow_none: Literal[False] = False
+) -> int: ...
+@overload
+def env_int(
+    name: str, default: int | None, *, minimum: int = 0, allow_none: bool = False
+) -> int | None: ...
 def env_int(
     name: str, default: int | None, *, minimum: int = 0, allow_none: bool = False
 ) -> int | None:
@@ -67,10 +80,21 @@ def env_int(
     return number
 
 
-def env_seconds(name: str, default_seconds: int | None) -> timedelta | None:
-    """Read a duration in whole seconds (at least 1); "none" (any case) disables the limit."""
-    seconds = env_int(name, default_seconds, minimum=1, allow_none=True)
-    return None if seconds is None else timedelta(seconds=seconds)
+def env_duration(name: str, *, minimum: int = 1) -> int | None:
+    """Read a duration in whole seconds; "none" (any case) switches the limit off.
+
+    Durations stay seconds in settings; accounts/conf.py turns them into timedeltas.
+    """
+    return env_int(name, None, minimum=minimum, allow_none=True)
+
+
+def app_settings_from_env(readers: dict[str, Callable[[str], object]]) -> dict[str, object]:
+    """The app settings whose environment variable is set, each read by its reader.
+
+    A variable that is not set gives no setting at all, so the app's own default (one
+    place: accounts/conf.py) applies; the project never repeats a default.
+    """
+    return {name: read(name) for name, read in readers.items() if _raw(name)}
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -109,3 +133,16 @@ def env_float(name: str, default: float, *, minimum: float = 0.0) -> float:
     if not number >= minimum or number == float("inf"):
         raise ConfigurationError(f"{name} must be a finite number of at least {minimum}.")
     return number
+
+
+_COUNT_PER_PERIOD = re.compile(r"[1-9]\d*/([1-9]\d*)?[smhd]")
+
+
+def env_count_per_period(name: str) -> str | None:
+    """Read a count per period such as "3/15m" (3 per 15 minutes); "none" switches it off."""
+    value = _raw(name) or ""
+    if value.lower() in _NONE:
+        return None
+    if not _COUNT_PER_PERIOD.fullmatch(value):
+        raise ConfigurationError(f"{name} must be a rate like 3/15m, 10/h or 5/1d, not {value!r}.")
+    return value

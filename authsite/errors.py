@@ -2,18 +2,20 @@
 
 import sys
 
+from django.conf import settings
 from django.core.exceptions import (
     DisallowedHost,
     RequestDataTooBig,
     TooManyFieldsSent,
     TooManyFilesSent,
 )
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
+from django.middleware import common
 from django.urls import Resolver404, resolve
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 
-from authsite import outages
+from accounts.http import outages
 
 
 def _is_api(request) -> bool:
@@ -32,9 +34,49 @@ def api_not_found(request, *args, **kwargs) -> JsonResponse:
         except Resolver404:
             match = None
         # POSTing without the trailing slash cannot be redirected without losing the body.
-        if match is not None and match.func is not api_not_found:
+        if match is not None:
             detail = f"Not found. Did you mean {request.path_info}/?"
     return JsonResponse({"detail": detail}, status=404)
+
+
+def not_found(request, exception=None):
+    """handler404: DRF's JSON 404 under /api/, Django's page elsewhere.
+
+    A handler rather than a catch-all pattern, so a route appended to
+    authsite/urls.py (`urlpatterns += [...]`) is reached.
+    """
+    if _is_api(request):
+        return api_not_found(request)
+    return defaults.page_not_found(request, exception)
+
+
+class CommonMiddleware(common.CommonMiddleware):
+    """Django's, with two changes under /api/ so that API clients always get JSON.
+
+    No redirect to add a trailing slash: a redirected POST loses its body, and the JSON 404
+    names the right path instead. In debug, Django's HTML 404 page bypasses handler404;
+    under /api/ the same JSON 404 as in production is answered instead.
+    """
+
+    def should_redirect_with_slash(self, request) -> bool:
+        return not _is_api(request) and super().should_redirect_with_slash(request)
+
+    def process_exception(self, request, exception):
+        # A view raising Http404: production's handler404 answers; in debug, the same here.
+        if settings.DEBUG and isinstance(exception, Http404) and _is_api(request):
+            return api_not_found(request)
+        return None
+
+    def process_response(self, request, response):
+        # No view matched (resolver_match unset): Django's debug page, or handler404's JSON.
+        if (
+            response.status_code == 404
+            and settings.DEBUG
+            and getattr(request, "resolver_match", None) is None
+            and _is_api(request)
+        ):
+            response = api_not_found(request)
+        return super().process_response(request, response)
 
 
 def server_error(request, *args, **kwargs):

@@ -4,14 +4,14 @@ Django sets a request's encoding from the Content-Type charset while it builds t
 and decodes the query string with it there and then, before any middleware runs: a charset
 such as bz2 was a 500 with a traceback. These requests keep such a charset out of
 `encoding` (so UTF-8 applies) and leave it in `content_params`, where
-accounts.middleware.RequestCharsetMiddleware refuses the request with 415.
+accounts.http.middleware.RequestCharsetMiddleware refuses the request with 415.
 """
 
 import django
 from django.core.handlers import asgi, wsgi
 from django.utils.http import parse_header_parameters
 
-from accounts import charsets
+from accounts.http import charsets
 
 
 class _TextCharsetRequest:

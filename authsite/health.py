@@ -17,14 +17,18 @@ from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import JsonResponse
 
-from authsite import outages
+from accounts.http import outages
 
 PATHS = frozenset({"/healthz", "/readyz"})
 
 # Checks run in threads of their own so that a frozen backend costs the probe one
-# bounded wait; a check still stuck from an earlier probe is reported, not restarted.
+# bounded wait. Probes share checks: one started less than REUSE seconds ago, or one
+# still running (stuck on a frozen backend), is waited for rather than started again,
+# so a burst of probes runs one check per backend and never piles up threads.
+REUSE = 1.0
 _executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="readyz")
-_running: dict[str, Future] = {}
+# Check name -> (monotonic time it started, its future).
+_running: dict[str, tuple[float, Future]] = {}
 _running_lock = threading.Lock()
 
 
@@ -48,25 +52,26 @@ def _check_cache() -> None:
 CHECKS = {outages.DATABASE: _check_database, outages.CACHE: _check_cache}
 
 
-def _start(name: str) -> Future | None:
+def _shared(name: str, now: float) -> Future:
+    """The check of `name` this probe waits for: a recent or running one, else a new one."""
     with _running_lock:
-        previous = _running.get(name)
-        if previous is not None and not previous.done():
-            return None
-        _running[name] = future = _executor.submit(CHECKS[name])
+        started, future = _running.get(name, (0.0, None))
+        if future is not None and (not future.done() or now - started < REUSE):
+            return future
+        future = _executor.submit(CHECKS[name])
+        _running[name] = (now, future)
         return future
 
 
 def readiness() -> tuple[int, dict]:
-    deadline = time.monotonic() + settings.READINESS_CHECK_TIMEOUT
-    futures = {name: _start(name) for name in CHECKS}
+    now = time.monotonic()
+    deadline = now + settings.READINESS_CHECK_TIMEOUT
+    futures = {name: _shared(name, now) for name in CHECKS}
     checks = {}
     for name, future in futures.items():
         try:
-            if future is None:
-                raise TimeoutError(f"The {name} check from an earlier probe is still waiting.")
             future.result(timeout=max(0.0, deadline - time.monotonic()))
-        except Exception as exc:  # noqa: BLE001 - any failure makes the site not ready
+        except Exception as exc:  # any failure makes the site not ready
             checks[name] = "error"
             if isinstance(exc, TimeoutError) and not str(exc):
                 exc = TimeoutError(f"No answer within {settings.READINESS_CHECK_TIMEOUT:g} s.")
@@ -88,6 +93,8 @@ def _probe_response(path: str, method: str) -> JsonResponse:
     else:
         status, body = readiness()
         response = JsonResponse(body, status=status)
+        if status == 503:
+            response["Retry-After"] = outages.retry_after()
     response["Cache-Control"] = "no-store"
     return response
 

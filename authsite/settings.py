@@ -6,7 +6,6 @@ debug on for a development checkout, where neither variable is set; authsite.wsg
 (gunicorn) never does. See docs/configuration.md for every variable.
 """
 
-from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -14,12 +13,14 @@ import dj_database_url
 
 from authsite.env import (
     ConfigurationError,
+    app_settings_from_env,
     env_bool,
+    env_count_per_period,
+    env_duration,
     env_float,
     env_int,
     env_list,
     env_rate,
-    env_seconds,
     env_str,
 )
 
@@ -41,7 +42,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    # django.contrib.admin on accounts.admin_site.AdminSite (a rate-limited login).
+    # django.contrib.admin on accounts.browser.admin_site.AdminSite (a rate-limited login).
     "authsite.apps.AdminConfig",
     # Before django.contrib.auth, so that its createsuperuser (which applies the
     # password policy with --noinput too) takes precedence.
@@ -60,7 +61,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    # Email is sent by tasks (accounts/emails.py): Django 6's tasks framework, backported.
+    # Email is sent by tasks (accounts/mail/delivery.py): Django 6's tasks framework, backported.
     "django_tasks",
     "django_tasks_db",
 ]
@@ -69,19 +70,22 @@ MIDDLEWARE = [
     # /healthz and /readyz, answered before anything else runs (no host check, no session).
     "authsite.health.HealthCheckMiddleware",
     # Outermost, so that every auth response is covered, errors from other middleware too.
-    "accounts.middleware.NoStoreMiddleware",
+    "accounts.http.middleware.NoStoreMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # Database and cache connection errors become 503 with Retry-After (authsite/outages.py).
-    "authsite.outages.ServiceUnavailableMiddleware",
-    "accounts.middleware.RequestBodyLimitMiddleware",
-    # Before anything reads the body: only text charsets are ever decoded (issue 8).
-    "accounts.middleware.RequestCharsetMiddleware",
-    "accounts.middleware.ContentSecurityPolicyMiddleware",
-    "accounts.middleware.ClientIPMiddleware",
+    # Database and cache connection errors become 503 with Retry-After (accounts/http/outages.py).
+    "accounts.http.outages.ServiceUnavailableMiddleware",
+    # Each request's deadline for starting a password hash (accounts/passwords/admission.py).
+    "accounts.http.admission.AdmissionMiddleware",
+    "accounts.http.middleware.RequestBodyLimitMiddleware",
+    # Before anything reads the body: only text charsets are ever decoded.
+    "accounts.http.middleware.RequestCharsetMiddleware",
+    "accounts.http.middleware.ContentSecurityPolicyMiddleware",
+    "accounts.http.middleware.ClientIPMiddleware",
     # Serves collected static files (admin, browsable API, docs) in production too.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    # Django's, but under /api/ no slash-adding redirect and JSON 404s in debug too.
+    "authsite.errors.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -131,6 +135,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     from authsite.db import BoundedConnection
 
+    # Django's backend plus a circuit breaker: 503 at once while the server is down.
+    _db["ENGINE"] = "authsite.postgresql"
+
     _statement_timeout = env_float("DJANGO_DB_STATEMENT_TIMEOUT", 5.0, minimum=0.1)
     _pool_min = env_int("DJANGO_DB_POOL_MIN_SIZE", 1)
     _pool_max = env_int("DJANGO_DB_POOL_MAX_SIZE", 4, minimum=1)
@@ -175,25 +182,27 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 
-# argon2id first (tuned in accounts.hashers); the others only verify old hashes,
+# argon2id first (tuned in accounts.passwords.hashers); the others only verify old hashes,
 # which are upgraded on the next successful login.
 PASSWORD_HASHERS = [
-    "accounts.hashers.Argon2idPasswordHasher",
+    "accounts.passwords.hashers.Argon2idPasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
+    # MFA recovery codes only (59 random bits), never a user's password.
+    "accounts.passwords.hashers.RecoveryCodeHasher",
 ]
 
 # NIST SP 800-63B-4: 15 to 1024 characters, no composition rules, a blocklist of
 # about 100,000 common and breached passwords, and the context words (this service's
-# name, the email) refused; accounts/validators.py.
+# name, the email) refused; accounts/passwords/validators.py.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "accounts.validators.LengthValidator"},
-    {"NAME": "accounts.validators.BlocklistValidator"},
-    {"NAME": "accounts.validators.GuessabilityValidator"},
+    {"NAME": "accounts.passwords.validators.LengthValidator"},
+    {"NAME": "accounts.passwords.validators.BlocklistValidator"},
+    {"NAME": "accounts.passwords.validators.GuessabilityValidator"},
     {
-        "NAME": "accounts.validators.ContextWordsValidator",
+        "NAME": "accounts.passwords.validators.ContextWordsValidator",
         "OPTIONS": {"words": ["authsite"]},
     },
     {
@@ -238,28 +247,28 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "accounts.authentication.TokenAuthentication",
+        "accounts.tokens.authentication.TokenAuthentication",
         # For the browsable API; DRF keeps CSRF enforced for session-authenticated writes.
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
         # Token scopes (read: safe methods; write: everything) for every view.
-        "accounts.permissions.TokenHasScope",
+        "accounts.tokens.permissions.TokenHasScope",
     ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        # DRF's, never echoing a submitted password or code into a form (accounts/renderers.py).
-        "accounts.renderers.BrowsableAPIRenderer",
+        # DRF's, never echoing a submitted password or code into a form (browser/renderers.py).
+        "accounts.browser.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [
-        "accounts.parsers.JSONParser",
-        "accounts.parsers.FormParser",
-        "accounts.parsers.MultiPartParser",
+        "accounts.http.parsers.JSONParser",
+        "accounts.http.parsers.FormParser",
+        "accounts.http.parsers.MultiPartParser",
     ],
-    "EXCEPTION_HANDLER": "accounts.handlers.exception_handler",
-    # drf-spectacular's, plus the error responses each view can produce (accounts/schema.py).
-    "DEFAULT_SCHEMA_CLASS": "accounts.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "accounts.http.handlers.exception_handler",
+    # drf-spectacular's, plus the error responses each view can produce (accounts/api/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "accounts.api.schema.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
@@ -277,11 +286,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Only the bearer token in the Authorize dialog: a session cookie cannot be pasted there.
-    "AUTHENTICATION_WHITELIST": ["accounts.authentication.TokenAuthentication"],
+    "AUTHENTICATION_WHITELIST": ["accounts.tokens.authentication.TokenAuthentication"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         # Examples show the host the schema was fetched from, not a fixed 127.0.0.1:8000.
-        "accounts.schema.use_request_origin",
+        "accounts.api.schema.use_request_origin",
     ],
     "TAGS": [
         {"name": "Authentication", "description": "Register, log in and out, your account."},
@@ -291,7 +300,7 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# Browsers (issue 4): admin, browsable API and docs.
+# Browsers: admin, browsable API and docs.
 # DJANGO_BROWSABLE_API=0 leaves the API JSON-only and removes the session login pages.
 BROWSABLE_API = env_bool("DJANGO_BROWSABLE_API", default=True)
 if not BROWSABLE_API:
@@ -300,41 +309,86 @@ if not BROWSABLE_API:
 # secret in one (the admin shows a newly issued token in the response that creates it).
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 
-# App settings (defaults and meaning in accounts/conf.py), read when used.
-ACCOUNTS_TOKEN_TTL = env_seconds("ACCOUNTS_TOKEN_TTL", 30 * 24 * 3600)
-ACCOUNTS_TOKEN_LAST_USED_INTERVAL = timedelta(
-    seconds=env_int("ACCOUNTS_TOKEN_LAST_USED_INTERVAL", 60)
+# App settings: each default lives in accounts/conf.py (one place); a variable that is set
+# overrides it. Durations are whole seconds, "none" switches a limit off.
+globals().update(
+    app_settings_from_env(
+        {
+            "ACCOUNTS_TOKEN_TTL": env_duration,
+            "ACCOUNTS_TOKEN_IDLE_TIMEOUT": env_duration,
+            "ACCOUNTS_TOKEN_MAX_TTL": env_duration,
+            "ACCOUNTS_TOKEN_LAST_USED_INTERVAL": lambda name: env_duration(name, minimum=0),
+            "ACCOUNTS_MAX_TOKENS_PER_USER": lambda name: env_int(
+                name, None, minimum=1, allow_none=True
+            ),
+            "ACCOUNTS_TOKEN_REQUIRE_EXPIRY": lambda name: env_bool(name, default=False),
+            "ACCOUNTS_ALLOW_REGISTRATION": lambda name: env_bool(name, default=True),
+            # In-process token cache, PostgreSQL only (accounts/tokencache, docs/performance.md).
+            "ACCOUNTS_TOKEN_CACHE": lambda name: env_bool(name, default=True),
+            "ACCOUNTS_TOKEN_CACHE_MAX_AGE": lambda name: env_duration(name, minimum=0),
+            "ACCOUNTS_TOKEN_CACHE_SIZE": lambda name: env_int(name, None, minimum=1),
+            "ACCOUNTS_TOKEN_CACHE_HEARTBEAT_MAX_AGE": lambda name: env_int(name, None, minimum=1),
+            # Brute-force defence: the per-account lock and the per-IP rates ("none": off).
+            "ACCOUNTS_LOGIN_MAX_FAILURES": lambda name: env_int(name, None),
+            "ACCOUNTS_LOGIN_FAILURE_WINDOW": env_duration,
+            "ACCOUNTS_LOGIN_RATE": lambda name: env_rate(name, None),
+            "ACCOUNTS_REGISTER_RATE": lambda name: env_rate(name, None),
+            "ACCOUNTS_PASSWORD_RESET_RATE": lambda name: env_rate(name, None),
+            "ACCOUNTS_REVOKE_RATE": lambda name: env_rate(name, None),
+            # Token introspection (docs/introspection.md), per calling token.
+            "ACCOUNTS_INTROSPECT_RATE": lambda name: env_rate(name, None),
+            # Scopes tokens may carry, space-separated: read, write and your API's own.
+            "ACCOUNTS_TOKEN_SCOPES": env_str,
+            # Leak response (docs/leaks.md): secret scanning keys, security emails.
+            "ACCOUNTS_SECRET_SCANNING_KEYS_FILE": env_str,
+            "ACCOUNTS_SECRET_SCANNING_KEYS_URL": env_str,
+            "ACCOUNTS_SECURITY_EMAILS": lambda name: env_bool(name, default=True),
+            "ACCOUNTS_TOKEN_EXPIRY_WARNING_DAYS": lambda name: env_int(name, None, minimum=1),
+            # Email tasks abandoned by a dead worker (docs/email.md).
+            "ACCOUNTS_EMAIL_TASK_LEASE": lambda name: env_int(name, None, minimum=1),
+            "ACCOUNTS_EMAIL_TASK_MAX_ATTEMPTS": lambda name: env_int(name, None, minimum=1),
+            # Admission control for password hashing (docs/failures.md).
+            "ACCOUNTS_PASSWORD_HASHES_AT_ONCE": lambda name: env_int(name, None, minimum=1),
+            "ACCOUNTS_PASSWORD_HASH_WAIT": lambda name: env_int(name, None, minimum=1),
+        }
+    )
 )
-ACCOUNTS_ALLOW_REGISTRATION = env_bool("ACCOUNTS_ALLOW_REGISTRATION", default=True)
-# In-process token cache, PostgreSQL only (accounts/tokencache, docs/performance.md).
-ACCOUNTS_TOKEN_CACHE = "on" if env_bool("ACCOUNTS_TOKEN_CACHE", default=True) else "off"
-ACCOUNTS_TOKEN_CACHE_MAX_AGE = env_int("ACCOUNTS_TOKEN_CACHE_MAX_AGE", 60, minimum=0)
-ACCOUNTS_TOKEN_CACHE_SIZE = env_int("ACCOUNTS_TOKEN_CACHE_SIZE", 10_000, minimum=1)
 
-# Token lifecycle: durations in seconds, "none" to disable (see accounts/conf.py).
-ACCOUNTS_TOKEN_IDLE_TIMEOUT = env_seconds("ACCOUNTS_TOKEN_IDLE_TIMEOUT", 7 * 24 * 3600)
-ACCOUNTS_TOKEN_MAX_TTL = env_seconds("ACCOUNTS_TOKEN_MAX_TTL", 365 * 24 * 3600)
-ACCOUNTS_MAX_TOKENS_PER_USER = env_int(
-    "ACCOUNTS_MAX_TOKENS_PER_USER", 100, minimum=1, allow_none=True
+# Multi-factor login (defaults in accounts/mfa/conf.py). ENCRYPTION_KEYS: keys of the TOTP
+# secrets, comma-separated, the first encrypts, all decrypt (unset: derived from SECRET_KEY);
+# EMAIL_RATE: emailed sign-in codes per account, such as 3/15m; durations in seconds.
+globals().update(
+    app_settings_from_env(
+        {
+            "ACCOUNTS_MFA_ENCRYPTION_KEYS": env_str,
+            "ACCOUNTS_MFA_CHALLENGE_TTL": lambda name: env_int(name, None, minimum=30),
+            "ACCOUNTS_MFA_SETUP_TTL": lambda name: env_int(name, None, minimum=30),
+            "ACCOUNTS_MFA_REQUIRED_FOR_STAFF": lambda name: env_bool(name, default=False),
+            "ACCOUNTS_MFA_EMAIL_RATE": env_count_per_period,
+        }
+    )
 )
-ACCOUNTS_TOKEN_REQUIRE_EXPIRY = env_bool("ACCOUNTS_TOKEN_REQUIRE_EXPIRY", default=False)
 
-# Leak response (docs/leaks.md): secret scanning keys, security emails.
-ACCOUNTS_SECRET_SCANNING_KEYS_FILE = env_str("ACCOUNTS_SECRET_SCANNING_KEYS_FILE")
-ACCOUNTS_SECRET_SCANNING_KEYS_URL = env_str("ACCOUNTS_SECRET_SCANNING_KEYS_URL")
-ACCOUNTS_SECURITY_EMAILS = env_bool("ACCOUNTS_SECURITY_EMAILS", default=True)
-ACCOUNTS_TOKEN_EXPIRY_WARNING_DAYS = env_int("ACCOUNTS_TOKEN_EXPIRY_WARNING_DAYS", 7, minimum=1)
-
-# Multi-factor login (accounts/mfa/conf.py). Encryption keys of the TOTP secrets, comma-separated:
-# the first encrypts, all decrypt; unset: derived from SECRET_KEY and SECRET_KEY_FALLBACKS.
-ACCOUNTS_MFA_ENCRYPTION_KEYS = env_str("ACCOUNTS_MFA_ENCRYPTION_KEYS")
-ACCOUNTS_MFA_CHALLENGE_TTL = env_int("ACCOUNTS_MFA_CHALLENGE_TTL", 300, minimum=30)
-ACCOUNTS_MFA_REQUIRED_FOR_STAFF = env_bool("ACCOUNTS_MFA_REQUIRED_FOR_STAFF", default=False)
+# Passkeys (defaults in accounts/mfa/conf.py, docs/passkeys.md): the RP ID is the domain
+# passkeys are bound to (auth.example.com); the origins, comma-separated, are the
+# web origins (https://auth.example.com) and native apps' (android:apk-key-hash:...) whose
+# signatures count. With debug off, `check --deploy` fails unless both are set (or passkeys
+# are off).
+globals().update(
+    app_settings_from_env(
+        {
+            "ACCOUNTS_WEBAUTHN_ENABLED": lambda name: env_bool(name, default=True),
+            "ACCOUNTS_WEBAUTHN_RP_ID": env_str,
+            "ACCOUNTS_WEBAUTHN_RP_NAME": env_str,
+            "ACCOUNTS_WEBAUTHN_ORIGINS": lambda name: env_list(name, []),
+        }
+    )
+)
 
 # Email, for password reset. DJANGO_EMAIL_BACKEND is smtp (the default when DJANGO_EMAIL_HOST
 # is set) or console, which prints every email, reset codes included, to standard output.
 # With debug off the console is never chosen silently: reset codes in a log are an account
-# takeover for anyone who reads it (issue 8).
+# takeover for anyone who reads it.
 _EMAIL_BACKENDS = {
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
     "console": "django.core.mail.backends.console.EmailBackend",
@@ -370,7 +424,7 @@ if _email_backend == "smtp":
     EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 10, minimum=1)
 # Tasks (sending email): "database" queues them for `manage.py db_worker` (docs/email.md);
 # "immediate" runs them inside the request, for development only, because a request for a
-# known account would then wait for the mail server and tell it apart (issue 8).
+# known account would then wait for the mail server and tell it apart.
 _TASK_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
@@ -390,7 +444,7 @@ if _tasks_backend == "immediate" and not DEBUG:
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_tasks_backend]}}
 
 # Where users reach this service, e.g. https://auth.example.com: links in emails are built
-# on it, never on the request's Host header (see accounts/password_reset.py).
+# on it, never on the request's Host header (see accounts/passwords/reset.py).
 PUBLIC_URL = (env_str("DJANGO_PUBLIC_URL") or "").rstrip("/")
 if PUBLIC_URL:
     _public = urlsplit(PUBLIC_URL)
@@ -403,10 +457,10 @@ DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "authsite <noreply@loc
 # Password reset codes are valid this many seconds (and for one use).
 PASSWORD_RESET_TIMEOUT = env_int("DJANGO_PASSWORD_RESET_TIMEOUT", 3600, minimum=60)
 
-# --- Security hardening (issue 5): brute-force defence, CSP, sessions, auth event log ---
+# --- Security hardening: brute-force defence, CSP, sessions, auth event log ---
 
 # Every password login (API, admin, browsable API) goes through the per-account lock.
-AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutBackend"]
+AUTHENTICATION_BACKENDS = ["accounts.ratelimit.backends.LockoutBackend"]
 
 # Login failures and rate-limit counters live in the cache, shared by every worker
 # and host: the database table `authsite_cache` by default (`createcachetable`),
@@ -428,31 +482,20 @@ if REDIS_URL := env_str("REDIS_URL"):
 else:
     CACHES = {
         "default": {
-            "BACKEND": "accounts.cache.DatabaseCache",
+            "BACKEND": "accounts.ratelimit.cache.DatabaseCache",
             "LOCATION": "authsite_cache",
             "KEY_PREFIX": _CACHE_KEY_PREFIX,
             # Every CULL_EVERY-th write of a process deletes that many expired rows
-            # (no table count per write; accounts/cache.py); `purgecache` from cron
+            # (no table count per write; accounts/ratelimit/cache.py); `purgecache` from cron
             # deletes the rest. Past MAX_ENTRIES live entries are culled at random, so
             # it is high: a flood of new keys cannot push a live lock out.
             "OPTIONS": {"MAX_ENTRIES": 1_000_000, "CULL_EVERY": 1000},
         }
     }
 
-ACCOUNTS_LOGIN_MAX_FAILURES = env_int("ACCOUNTS_LOGIN_MAX_FAILURES", 10)
-ACCOUNTS_LOGIN_FAILURE_WINDOW = timedelta(
-    seconds=env_int("ACCOUNTS_LOGIN_FAILURE_WINDOW", 900, minimum=1)
-)
-ACCOUNTS_LOGIN_RATE = env_rate("ACCOUNTS_LOGIN_RATE", "300/min")
-ACCOUNTS_REGISTER_RATE = env_rate("ACCOUNTS_REGISTER_RATE", "300/hour")
-ACCOUNTS_PASSWORD_RESET_RATE = env_rate("ACCOUNTS_PASSWORD_RESET_RATE", "60/hour")
-# Unauthenticated token revocation (accounts/leaks).
-ACCOUNTS_REVOKE_RATE = env_rate("ACCOUNTS_REVOKE_RATE", "60/min")
-
 # Reverse proxies in front of the app that append to X-Forwarded-For; with 0 only
-# REMOTE_ADDR is trusted (accounts/clientip.py).
+# REMOTE_ADDR is trusted (accounts/http/clientip.py).
 TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
-REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 
 # One policy for the admin, the browsable API and the docs: scripts only from this
 # origin (Swagger UI's start-up script too; see authsite/urls.py). Inline styles stay
@@ -488,8 +531,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     # Every line says when, how severe and which logger (accounts.security for auth events).
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # An outage is logged once by authsite.outages, not once per request with a traceback.
-    "filters": {"outages": {"()": "authsite.outages.OutageLogFilter"}},
+    # An outage is logged once by accounts.http.outages, not once per request with a traceback.
+    "filters": {"outages": {"()": "accounts.http.outages.OutageLogFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {

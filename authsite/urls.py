@@ -1,14 +1,12 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
     SpectacularSwaggerSplitView,
 )
-
-from authsite.errors import api_not_found
 
 urlpatterns = [
     # What runserver prints and the admin's "View site" opens: links to the API, docs and admin.
@@ -28,10 +26,10 @@ urlpatterns = [
 
 if settings.BROWSABLE_API:
     # Session login and logout for the browsable API (rest_framework.urls, rate limited).
-    urlpatterns.append(path("api-auth/", include("accounts.session_urls")))
+    urlpatterns.append(path("api-auth/", include("accounts.browser.urls")))
 
-# Keep last: any other /api/ path (and /api itself) gets a JSON 404, never an HTML page.
-urlpatterns.append(re_path(r"^api(/|$)", api_not_found))
-
+# Any other /api/ path (and /api itself) gets a JSON 404 from handler404, never an HTML page;
+# routes of your own can be appended below (docs/your-api.md).
 handler400 = "authsite.errors.bad_request"
+handler404 = "authsite.errors.not_found"
 handler500 = "authsite.errors.server_error"

@@ -8,7 +8,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from accounts import last_used
+from accounts.tokens import last_used
 
 _factory = APIRequestFactory()
 

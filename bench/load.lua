@@ -1,11 +1,14 @@
 -- wrk script: GET one path, rotating over the tokens in a file (one a line).
--- wrk ... -s bench/load.lua URL -- <tokens file or -> <path> <scheme>
+-- wrk ... -s bench/load.lua URL -- <tokens file or -> <path> <scheme> [close|keep-alive]
+-- "close" sends `Connection: close`, so every request opens a new connection.
 local tokens = {}
 local i = 0
 local path, scheme
+local extra = {}
 
 function init(args)
   path, scheme = args[2], args[3]
+  if args[4] == "close" then extra["Connection"] = "close" end
   if args[1] ~= "-" then
     for line in io.lines(args[1]) do tokens[#tokens + 1] = line end
   end
@@ -13,9 +16,12 @@ function init(args)
 end
 
 function request()
-  if #tokens == 0 then return wrk.format("GET", path) end
+  local headers = {}
+  for k, v in pairs(extra) do headers[k] = v end
+  if #tokens == 0 then return wrk.format("GET", path, headers) end
   i = i % #tokens + 1
-  return wrk.format("GET", path, {["Authorization"] = scheme .. " " .. tokens[i]})
+  headers["Authorization"] = scheme .. " " .. tokens[i]
+  return wrk.format("GET", path, headers)
 end
 
 function done(summary, latency, requests)

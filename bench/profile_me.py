@@ -32,7 +32,7 @@ PARTS = [
     ("  ORM: SQL compiler as_sql", "db/models/sql/compiler.py", "as_sql"),
     ("  ORM: execute_sql (incl. database)", "db/models/sql/compiler.py", "execute_sql"),
     ("  database driver execute", "db/backends/utils.py", "_execute"),
-    ("  model instantiation (Model.from_db)", "db/models/base.py", "from_db"),
+    ("  model instantiation (token lookup build)", "accounts/tokens/lookup.py", "build"),
     ("  app settings lookups (AppSettings)", "accounts/conf.py", "__getattr__"),
     ("  last_used_at write (Token.touch)", "accounts/models.py", "touch"),
     ("  connection health check", "db/backends/base/base.py", "close_if_unusable_or_obsolete"),

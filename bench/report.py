@@ -49,8 +49,8 @@ def _http(name: str, r: dict) -> list[str]:
         lines += [
             f"\n### HTTP `GET /me`, {name}, {stack} stack (median req/s of the rounds)\n",
             "| endpoint | req/s | / baseline | / DRF | / knox | p50 ms | p99 ms | failed "
-            "| server CPU µs/req | CPU / DRF | CPU / knox |",
-            "|---|---|---|---|---|---|---|---|---|---|---|",
+            "| server CPU µs/req | CPU / DRF | CPU / knox | busier worker's CPU share |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for key, label in [
             ("baseline", "unauthenticated baseline"),
@@ -59,6 +59,11 @@ def _http(name: str, r: dict) -> list[str]:
             ("ours", "authsite"),
             ("ours, cache", "authsite, cache on"),
             ("ours, first uses", "authsite, tokens' first use (writes last_used_at)"),
+            ("gthread, keep-alive", "authsite, shipped gunicorn.conf.py (gthread 2x4), keep-alive"),
+            (
+                "gthread, close",
+                "authsite, shipped gunicorn.conf.py (gthread 2x4), Connection: close",
+            ),
         ]:
             if key not in runs:
                 continue
@@ -69,11 +74,21 @@ def _http(name: str, r: dict) -> list[str]:
                 f"{_ratio(run['rps'], runs['knox']['rps'])} | "
                 f"{run['p50']:.2f} | {run['p99']:.2f} | {run['failed']} | {run['cpu_us']:.0f} | "
                 f"{_ratio(run['cpu_us'], runs['drf']['cpu_us'])} | "
-                f"{_ratio(run['cpu_us'], runs['knox']['cpu_us'])} |"
+                f"{_ratio(run['cpu_us'], runs['knox']['cpu_us'])} | {run['busiest']:.0%} |"
+            )
+        if "gthread, close" in runs:
+            lines.append(
+                "\nShipped gunicorn.conf.py, keep-alive against `Connection: close` clients: "
+                f"{_ratio(runs['gthread, keep-alive']['rps'], runs['gthread, close']['rps'])} "
+                "req/s; the busier worker's CPU share is the worst round's."
             )
         requests = {
             "cold": runs["ours, first uses"]["requests"],
-            "warm": sum(runs[k]["requests"] for k in ("ours", "ours, cache") if k in runs),
+            "warm": sum(
+                runs[k]["requests"]
+                for k in ("ours", "ours, cache", "gthread, keep-alive", "gthread, close")
+                if k in runs
+            ),
         }
         updates = runs["updates"]
         lines.append(
@@ -92,7 +107,9 @@ def markdown(results: dict, mode: str, machine: str, command: str) -> str:
     lines = [
         f"## authsite benchmark ({mode})\n",
         f"- command: `{command}`; machine: {machine}; load generator: {LOAD_GENERATOR}, "
-        "16 connections rotating over 1,000 users' tokens; gunicorn 2 sync workers per server",
+        "16 connections rotating over 1,000 users' tokens; gunicorn 2 sync workers per server "
+        "pinned with `-c /dev/null` (gunicorn.conf.py not loaded), except the rows that say "
+        "gunicorn.conf.py (the shipped gthread recipe, 2 workers x 4 threads, access log on)",
         f"- Django {django.get_version()}, DRF {rest_framework.VERSION}, "
         f"django-rest-knox {version('django-rest-knox')}, "
         + ", ".join(f"{r['vendor']} {r['database_version']}" for r in results.values()),
@@ -106,6 +123,14 @@ def markdown(results: dict, mode: str, machine: str, command: str) -> str:
                 f"\nRevocation with the cache on (raw SQL UPDATE, two servers, {p['n']} tokens): "
                 f"refused on both after p50 {p['p50']:.1f} ms, p99 {p['p99']:.1f} ms, "
                 f"max {p['max']:.1f} ms; successes after the first refusal: {p['late_successes']}."
+            )
+            x = p["across"]
+            lines.append(
+                f"\nLogout on server A, server B polled back to back ({x['n']} trials): A "
+                f"accepted the token {x['accepted_by_a']} times after its own logout "
+                f"answered; B accepted requests started up to p50 {x['p50']:.1f} ms, "
+                f"p99 {x['p99']:.1f} ms, max {x['max']:.1f} ms after it "
+                f"({x['late_trials']} of {x['n']} trials had any)."
             )
         if "growth" in r:
             g = r["growth"]

@@ -44,6 +44,8 @@ if STACK == "peers":
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
     DATABASES["default"]["CONN_MAX_AGE"] = None
+    # Persistent connections, as the peers' own settings: Django refuses them with a pool.
+    DATABASES["default"].get("OPTIONS", {}).pop("pool", None)
 
 # Keep the 401s the benchmark provokes out of the output.
 LOGGING = {

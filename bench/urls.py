@@ -6,7 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.views import MeView
+from accounts.api.views import MeView
 
 
 class DrfTokenMeView(MeView):

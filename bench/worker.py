@@ -3,6 +3,7 @@
 import os
 import tempfile
 import time
+from contextlib import nullcontext
 from datetime import timedelta
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
@@ -13,6 +14,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.test import override_settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from knox.auth import TokenAuthentication as KnoxAuthentication  # noqa: E402
 from knox.crypto import create_token_string, hash_token  # noqa: E402
@@ -21,10 +23,10 @@ from knox.settings import CONSTANTS  # noqa: E402
 from rest_framework.authentication import TokenAuthentication as DrfAuthentication  # noqa: E402
 from rest_framework.authtoken.models import Token as DrfToken  # noqa: E402
 
-from accounts import tokens  # noqa: E402
-from accounts.authentication import TokenAuthentication  # noqa: E402
 from accounts.models import Token, User  # noqa: E402
 from accounts.tokencache import listener  # noqa: E402
+from accounts.tokens import keys as tokens  # noqa: E402
+from accounts.tokens.authentication import TokenAuthentication  # noqa: E402
 from bench import inprocess, loadgen  # noqa: E402
 
 USERS = 1000
@@ -117,6 +119,11 @@ def _http(data: dict, mode: dict, pg: bool, stacks: list[str]) -> dict:
         with (
             loadgen.server({**env, "ACCOUNTS_TOKEN_CACHE": "off"}) as off,
             loadgen.server({**env, "ACCOUNTS_TOKEN_CACHE": "on"}) as on,
+            # The project's own serving recipe (gunicorn.conf.py: gthread, 2 workers x 4
+            # threads, access log on), with its default settings (the cache on PostgreSQL).
+            (
+                loadgen.server(env, shipped_config=True) if stack == "shipped" else nullcontext()
+            ) as shipped,
         ):
             cases = {
                 "baseline": (off, "/ping/", "", None),
@@ -126,6 +133,9 @@ def _http(data: dict, mode: dict, pg: bool, stacks: list[str]) -> dict:
             }
             if pg:
                 cases["ours, cache"] = (on, "/api/auth/me/", "Bearer", files["ours"])
+            if stack == "shipped":
+                cases["gthread, keep-alive"] = (shipped, "/api/auth/me/", "Bearer", files["ours"])
+                cases["gthread, close"] = (shipped, "/api/auth/me/", "Bearer", files["ours"], True)
             runs: dict[str, list[dict]] = {name: [] for name in cases}
             # Every token unused for longer than the interval: this run pays each one's
             # last_used_at write (the p99 that matters on SQLite).
@@ -138,11 +148,16 @@ def _http(data: dict, mode: dict, pg: bool, stacks: list[str]) -> dict:
             # and (unrecorded) every worker's cache loaded with the 1,000 tokens.
             Token.objects.update(last_used_at=timezone.now())
             if pg:
-                loadgen.load(on, "/api/auth/me/", "Bearer", files["ours"], 2 * mode["seconds"])
+                for port in (on, shipped) if shipped else (on,):
+                    loadgen.load(
+                        port, "/api/auth/me/", "Bearer", files["ours"], 2 * mode["seconds"]
+                    )
             updates = _UpdateCounter()
             for _ in range(mode["rounds"]):
-                for name, (port, path, scheme, file) in cases.items():
-                    runs[name].append(loadgen.load(port, path, scheme, file, mode["seconds"]))
+                for name, (port, path, scheme, file, *close) in cases.items():
+                    runs[name].append(
+                        loadgen.load(port, path, scheme, file, mode["seconds"], *close)
+                    )
             warm_updates = updates.count()
         results[stack] = {name: _median_run(values) for name, values in runs.items()}
         results[stack]["updates"] = {"cold": cold_updates, "warm": warm_updates}
@@ -156,6 +171,8 @@ def _median_run(values: list[dict]) -> dict:
     return {
         **middle,
         "cpu_us": cpu[len(cpu) // 2],
+        # The worst round: the target is an even split in every round.
+        "busiest": max(v.get("busiest", 0.0) for v in values),
         "requests": sum(v["requests"] for v in values),
         "failed": sum(v["failed"] for v in values),
     }
@@ -200,6 +217,10 @@ def _propagation(data: dict, mode: dict) -> dict:
                 [tokens.digest(raw)],
             )
 
+    logouts = []
+    for user in users[: mode["revocations"]]:
+        _, raw = Token.objects.issue(user, name="logout")
+        logouts.append(raw)
     env = {"BENCH_STACK": "shipped", "ACCOUNTS_TOKEN_CACHE": "on", "DJANGO_LOG_LEVEL": "ERROR"}
     with (
         loadgen.server(env, workers=1, threads=2) as a,
@@ -208,7 +229,9 @@ def _propagation(data: dict, mode: dict) -> dict:
         for port in (a, b):
             loadgen.get(port, "/api/auth/me/", f"Bearer {data['ours'][0]}")  # starts the listeners
         time.sleep(1.0)
-        return loadgen.propagation([a, b], raws, revoke)
+        result = loadgen.propagation([a, b], raws, revoke)
+        result["across"] = loadgen.across_servers(a, b, logouts)
+        return result
 
 
 def _table_growth(data: dict, mode: dict) -> dict:
@@ -216,15 +239,21 @@ def _table_growth(data: dict, mode: dict) -> dict:
     result = {}
     for label in ("1k", "1m"):
         if label == "1m":
-            with connection.cursor() as cursor:
+            # One long statement: without the app's client-side read bound (authsite/db.py)
+            # and its statement timeout (DJANGO_DB_STATEMENT_TIMEOUT), which would cancel it.
+            with override_settings(DATABASE_READ_TIMEOUT=None), connection.cursor() as cursor:
+                cursor.execute("SET statement_timeout = 0")
                 cursor.execute(
                     "INSERT INTO accounts_token (user_id, digest, prefix, name, kind, scopes,"
-                    " created_at, revoked_reason) SELECT %s, md5(i::text) || md5((-i)::text),"
-                    " 'ast_' || left(md5(i::text), 8), '', 'login', '[]'::jsonb, now(), ''"
+                    " created_at, revoked_reason, allowed_ips, leak_url)"
+                    " SELECT %s, md5(i::text) || md5((-i)::text),"
+                    " 'ast_' || left(md5(i::text), 8), '', 'login', '[]'::jsonb, now(), '',"
+                    " '[]'::jsonb, ''"
                     " FROM generate_series(1, 999000) AS i",
                     [data["users"][0].pk],
                 )
                 cursor.execute("ANALYZE accounts_token")
+                cursor.execute("RESET statement_timeout")
                 cursor.execute("SELECT count(*) FROM accounts_token")
                 rows = cursor.fetchone()[0]
         else:
@@ -257,7 +286,7 @@ def _hashing(count: int = 5) -> dict:
 
     from django.contrib.auth.hashers import Argon2PasswordHasher
 
-    from accounts.hashers import Argon2idPasswordHasher
+    from accounts.passwords.hashers import Argon2idPasswordHasher
 
     result = {}
     for name, hasher in [("django", Argon2PasswordHasher()), ("ours", Argon2idPasswordHasher())]:

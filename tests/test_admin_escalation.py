@@ -1,4 +1,4 @@
-"""Issue 8, item 6: a staff user who is not a superuser cannot escalate through the admin.
+"""A staff user who is not a superuser cannot escalate through the admin.
 
 They hold view/change permission on users, yet cannot change the password, email or
 `is_active` of a staff or superuser account (an email change is a reset away from a
@@ -193,3 +193,32 @@ def test_a_non_superuser_cannot_delete_a_staff_account(clerk, clerk_client, root
     response = clerk_client.post(f"/admin/accounts/user/{regular.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert not User.objects.filter(pk=regular.pk).exists()
+
+
+def test_credentials_of_an_mfa_account_are_hidden_and_ignored(clerk_client, mfa, group, root):
+    # A helpdesk operator could otherwise point an MFA account's email at themselves and
+    # pass its second step with an emailed code.
+    target = mfa.user
+    fields = _form_fields(clerk_client, target)
+    assert not fields & {"email", "password"}
+    assert {"first_name", "is_active"} <= fields
+    before = User.objects.get(pk=target.pk)
+    response = _post_everything(
+        clerk_client, target, group, email="helpdesk@example.com", password="x"
+    )
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert target.email == before.email and target.password == before.password
+    assert target.first_name == "Renamed"
+    page = clerk_client.get(f"/admin/accounts/user/{target.pk}/password/")
+    assert page.status_code == 403
+    posted = clerk_client.post(
+        f"/admin/accounts/user/{target.pk}/password/",
+        {"password1": NEW, "password2": NEW, "usable_password": "true"},
+    )
+    assert posted.status_code == 403
+    assert User.objects.get(pk=target.pk).check_password(NEW) is False
+    # A superuser may still do both, for an owner who lost their mailbox.
+    clerk_client.force_login(root)
+    assert "email" in _form_fields(clerk_client, target)
+    assert clerk_client.get(f"/admin/accounts/user/{target.pk}/password/").status_code == 200

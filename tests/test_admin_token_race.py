@@ -1,4 +1,4 @@
-"""Issue 8, item 12: parallel "Add token" at the token cap give form errors, never a 500.
+"""Parallel "Add token" at the token cap give form errors, never a 500.
 
 PostgreSQL only: the manager locks the user row (select_for_update) while it counts,
 so of six parallel submissions for a user one below the cap, one issues the token

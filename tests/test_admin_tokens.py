@@ -12,8 +12,8 @@ from django.contrib.staticfiles import finders
 from django.db import connection
 from django.utils import timezone
 
-from accounts import tokens
 from accounts.models import Token, User
+from accounts.tokens import keys as tokens
 
 TOKEN_RE = re.compile(r"ast_[0-9A-Za-z]{49}")
 ME = "/api/auth/me/"
@@ -179,7 +179,7 @@ def _create_token(client, user, **overrides):
 def test_admin_issues_a_token_shown_once_on_a_page_of_its_own(
     staff_client, user, api_client, caplog
 ):
-    # Issue 8, item 7: in the response that creates it, never in a cookie or a redirect.
+    # In the response that creates it, never in a cookie or a redirect.
     caplog.set_level(logging.DEBUG)
     page = staff_client.get("/admin/accounts/token/add/")
     assert page.status_code == 200

@@ -32,7 +32,7 @@ def test_help_texts_say_days_not_setting_names(schema, settings):
 def test_expiry_help_follows_the_settings_in_force(settings):
     from datetime import timedelta
 
-    from accounts.token_serializers import TokenCreateSerializer
+    from accounts.tokens.serializers import TokenCreateSerializer
 
     settings.ACCOUNTS_TOKEN_MAX_TTL = timedelta(days=90)
     help_text = TokenCreateSerializer().fields["expires_in_days"].help_text

@@ -4,8 +4,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from accounts import tokens
 from accounts.models import Token
+from accounts.tokens import keys as tokens
 
 ME = "/api/auth/me/"
 INVALID = 'Bearer realm="api", error="invalid_token"'

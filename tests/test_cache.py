@@ -4,11 +4,11 @@ import time_machine
 from django.core.cache import caches
 from django.utils import timezone
 
-from accounts.counters import hit
+from accounts.ratelimit.counters import hit
 
 
 def test_the_default_cache_is_the_database_table(settings):
-    assert settings.CACHES["default"]["BACKEND"] == "accounts.cache.DatabaseCache"
+    assert settings.CACHES["default"]["BACKEND"] == "accounts.ratelimit.cache.DatabaseCache"
     assert settings.CACHES["default"]["OPTIONS"]["MAX_ENTRIES"] >= 1_000_000
 
 
@@ -153,7 +153,7 @@ def test_every_nth_write_deletes_expired_rows(db, monkeypatch):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from accounts.cache import DatabaseCache
+    from accounts.ratelimit.cache import DatabaseCache
 
     monkeypatch.setattr(DatabaseCache, "_writes", itertools.count(1))
     cache = DatabaseCache(

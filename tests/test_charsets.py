@@ -8,7 +8,7 @@ import pytest
 from django.core.handlers.wsgi import LimitedStream
 from rest_framework.test import APIClient
 
-from accounts.parsers import FormParser, JSONParser, UnsupportedCharset
+from accounts.http.parsers import FormParser, JSONParser, UnsupportedCharset
 
 LOGIN = "/api/auth/login/"
 # Python codecs that decompress or transform instead of decoding text.

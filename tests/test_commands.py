@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts import tokens
 from accounts.models import Token
+from accounts.tokens import keys as tokens
 
 
 def _run(*args):

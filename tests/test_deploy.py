@@ -4,6 +4,7 @@ nginx and systemd-analyze check them where installed; without them those tests a
 skipped with a note (`apt-get install nginx-light` to run the nginx one).
 """
 
+import contextlib
 import http.client
 import json
 import os
@@ -191,22 +192,35 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait(timeout=10)
 
 
-def test_nginx_in_front_of_gunicorn_passes_scheme_and_client_address(tmp_path):
-    """The site file and the example environment together: HTTPS seen, client not spoofable."""
+@contextlib.contextmanager
+def nginx_site(
+    tmp_path: Path,
+    extra_env: dict | None = None,
+    gunicorn_args: tuple = (),
+    app_port: int | None = None,
+):
+    """gunicorn as the README serves it behind deploy/nginx-authsite.conf: (HTTPS, HTTP) ports.
+
+    gunicorn listens on `app_port` (a free one by default).
+    """
     nginx = _nginx()
     if nginx is None:
         pytest.skip("nginx is not installed: the nginx site was not run")
-    app_port, http_port, https_port = _free_port(), _free_port(), _free_port()
-    env = _read_env_file(DEPLOY / "authsite.env.example") | {
-        "PATH": f"{Path(sys.prefix) / 'bin'}:/usr/bin:/bin",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "DJANGO_EMAIL_BACKEND": "console",
-        "PORT": str(app_port),
-        "WEB_CONCURRENCY": "1",
-        "GUNICORN_THREADS": "2",
-        "DJANGO_LOG_LEVEL": "INFO",
-    }
+    app_port, http_port, https_port = app_port or _free_port(), _free_port(), _free_port()
+    env = (
+        _read_env_file(DEPLOY / "authsite.env.example")
+        | {
+            "PATH": f"{Path(sys.prefix) / 'bin'}:/usr/bin:/bin",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            "DJANGO_EMAIL_BACKEND": "console",
+            "PORT": str(app_port),
+            "WEB_CONCURRENCY": "1",
+            "GUNICORN_THREADS": "2",
+            "DJANGO_LOG_LEVEL": "INFO",
+        }
+        | (extra_env or {})
+    )
     del env["DJANGO_EMAIL_HOST"]
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput"],
@@ -244,7 +258,8 @@ def test_nginx_in_front_of_gunicorn_passes_scheme_and_client_address(tmp_path):
     )
     app_log = (tmp_path / "app.log").open("w")
     app = subprocess.Popen(
-        [str(Path(sys.prefix) / "bin" / "gunicorn"), "-c", "gunicorn.conf.py", "authsite.wsgi"],
+        [str(Path(sys.prefix) / "bin" / "gunicorn"), "-c", "gunicorn.conf.py",
+         *gunicorn_args, "authsite.wsgi"],
         cwd=ROOT, env=env, stdout=app_log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     proxy = subprocess.Popen(
@@ -255,6 +270,19 @@ def test_nginx_in_front_of_gunicorn_passes_scheme_and_client_address(tmp_path):
     try:
         _wait_for_port(app_port, app)
         _wait_for_port(https_port, proxy)
+        yield https_port, http_port
+    finally:
+        _stop(proxy)
+        _stop(app)
+        app_log.close()
+
+
+def test_nginx_in_front_of_gunicorn_passes_scheme_and_client_address(tmp_path):
+    """The site file and the example environment together: HTTPS seen, client not spoofable."""
+    with nginx_site(tmp_path, {"WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "2"}) as (
+        https_port,
+        http_port,
+    ):
         # HTTPS as nginx reports it: no redirect loop, the API answers.
         status, _, body = _https(https_port, "GET", "/api/?secret=query-secret")
         assert status == 200, body
@@ -281,10 +309,6 @@ def test_nginx_in_front_of_gunicorn_passes_scheme_and_client_address(tmp_path):
         # Static files come from the directory named in the site file.
         status, _, body = _https(https_port, "GET", "/static/probe.txt")
         assert (status, body) == (200, b"served by nginx\n")
-    finally:
-        _stop(proxy)
-        _stop(app)
-        app_log.close()
     app_output = (tmp_path / "app.log").read_text()
     [failure] = [line for line in app_output.splitlines() if '"login.failure"' in line]
     assert '"ip": "127.0.0.1"' in failure

@@ -4,9 +4,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accounts import tokens
-from accounts.authentication import parse_authorization
 from accounts.exceptions import MalformedAuthorization
+from accounts.tokens import keys as tokens
+from accounts.tokens.authentication import parse_authorization
 
 # WSGI hands headers over as latin-1 text, so any byte can arrive as a character.
 header_bytes = st.binary(max_size=2048).map(lambda raw: raw.decode("latin-1"))

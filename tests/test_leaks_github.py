@@ -7,9 +7,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.core import mail
 
-from accounts import tokens
-from accounts.leaks import github
+from accounts.leaks import keystore
 from accounts.models import Token
+from accounts.tokens import keys as tokens
 
 URL = "/api/auth/secret-scanning/github/"
 LEAK_URL = "https://github.com/someone/repo/blob/abc123/settings.py"
@@ -181,9 +181,27 @@ def test_oversized_body_is_413(api_client, signing_key, settings):
     assert response.status_code == 413
 
 
+@pytest.fixture
+def key_url(settings, monkeypatch):
+    """Keys from a URL, with a fresh key store and a clock the test moves."""
+    monkeypatch.setattr(keystore, "_stores", {})
+    clock = [1000.0]
+    monkeypatch.setattr(keystore, "_now", lambda: clock[0])
+    settings.ACCOUNTS_SECRET_SCANNING_KEYS_FILE = None
+
+    def use(url: str):
+        settings.ACCOUNTS_SECRET_SCANNING_KEYS_URL = url
+        from django.core.cache import cache
+
+        cache.delete(f"accounts:leaks:github-keys:{url}")
+        return clock
+
+    return use
+
+
 @pytest.mark.django_db
 def test_keys_from_url_are_cached_and_refetched_at_most_once_a_minute(
-    api_client, user, settings, monkeypatch
+    api_client, user, key_url, monkeypatch
 ):
     key = ec.generate_private_key(ec.SECP256R1())
     new_key = ec.generate_private_key(ec.SECP256R1())
@@ -194,16 +212,8 @@ def test_keys_from_url_are_cached_and_refetched_at_most_once_a_minute(
         fetches.append(url)
         return _key_list(published).encode()
 
-    monkeypatch.setattr(github, "_fetch", fake_fetch)
-    monkeypatch.setattr(github, "_url_keys", {})
-    monkeypatch.setattr(github, "_fetched_at", {})
-    clock = [1000.0]
-    monkeypatch.setattr(github.time, "monotonic", lambda: clock[0])
-    settings.ACCOUNTS_SECRET_SCANNING_KEYS_FILE = None
-    settings.ACCOUNTS_SECRET_SCANNING_KEYS_URL = "https://keys.example/secret_scanning"
-    from django.core.cache import cache
-
-    cache.delete("accounts:leaks:github-keys:https://keys.example/secret_scanning")
+    monkeypatch.setattr(keystore, "fetch", fake_fetch)
+    clock = key_url("https://keys.example/secret_scanning")
 
     body = _report(tokens.generate())
     for _ in range(3):
@@ -223,23 +233,60 @@ def test_keys_from_url_are_cached_and_refetched_at_most_once_a_minute(
         assert _post(api_client, body, new_key, key_id="kid-unknown").status_code == 401
     assert len(fetches) == 3
 
+    # Another process (or this one restarted) takes the list from the shared cache: no fetch.
+    monkeypatch.setattr(keystore, "_stores", {})
+    assert _post(api_client, body, new_key, key_id="kid-2").status_code == 200
+    assert len(fetches) == 3
+
 
 @pytest.mark.django_db
-def test_key_fetch_failure_is_a_401_not_a_500(api_client, user, settings, monkeypatch):
+def test_key_fetch_failure_is_a_401_not_a_500(api_client, user, key_url, monkeypatch):
     def failing_fetch(url):
         raise OSError("network down")
 
-    monkeypatch.setattr(github, "_fetch", failing_fetch)
-    monkeypatch.setattr(github, "_url_keys", {})
-    monkeypatch.setattr(github, "_fetched_at", {})
-    settings.ACCOUNTS_SECRET_SCANNING_KEYS_FILE = None
-    settings.ACCOUNTS_SECRET_SCANNING_KEYS_URL = "https://keys.example/down"
+    monkeypatch.setattr(keystore, "fetch", failing_fetch)
+    key_url("https://keys.example/down")
     token, raw = Token.objects.issue(user)
     key = ec.generate_private_key(ec.SECP256R1())
     response = _post(api_client, _report(raw), key)
     assert response.status_code == 401
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+@pytest.mark.django_db
+def test_a_failed_fetch_keeps_the_last_good_keys(api_client, user, key_url, monkeypatch):
+    key = ec.generate_private_key(ec.SECP256R1())
+    answers = [_key_list({"kid-1": key}).encode(), OSError("down"), b"<html>oops</html>"]
+    fetches = []
+
+    def flaky_fetch(url):
+        answer = answers[len(fetches)]
+        fetches.append(url)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    monkeypatch.setattr(keystore, "fetch", flaky_fetch)
+    clock = key_url("https://keys.example/flaky")
+    body = _report(tokens.generate())
+    assert _post(api_client, body, key).status_code == 200
+    for _ in range(2):
+        # An unknown id a minute later refetches; the fetch fails; kid-1 still works.
+        clock[0] += 61
+        assert _post(api_client, body, key, key_id="kid-9").status_code == 401
+        assert _post(api_client, body, key).status_code == 200
+    assert len(fetches) == 3
+
+
+@pytest.mark.django_db
+def test_a_signature_that_is_not_der_starts_no_fetch(api_client, key_url, monkeypatch):
+    fetches = []
+    monkeypatch.setattr(keystore, "fetch", lambda url: fetches.append(url) or b"{}")
+    key_url("https://keys.example/never")
+    signature = base64.b64encode(b"made up").decode()
+    assert _post(api_client, _report("x"), key_id="kid-x", signature=signature).status_code == 401
+    assert fetches == []
 
 
 @pytest.mark.django_db

@@ -1,10 +1,15 @@
+import json
+import logging
+import re
+
 import pytest
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts import tokens
+from accounts.http import after_response
 from accounts.models import Token
+from accounts.tokens import keys as tokens
 
 URL = "/api/auth/tokens/revoke/"
 
@@ -157,3 +162,49 @@ def test_blank_entries_are_ignored_and_item_errors_are_one_flat_list(api_client,
     messages = response.json()["tokens"]
     assert isinstance(messages, list) and all(isinstance(m, str) for m in messages)
     assert "Ensure this field has no more than 1024 characters." in messages
+
+
+def _request_sql(api_client, monkeypatch, raw) -> tuple[list[str], list]:
+    """The SQL the request runs before its response, and the work it left for afterwards."""
+    deferred: list = []
+    monkeypatch.setattr(after_response, "defer", deferred.append)
+    with CaptureQueriesContext(connection) as queries:
+        response = api_client.post(URL, {"token": raw}, format="json")
+    assert response.status_code == 200
+    # Shapes, not values: the digest and the time differ from one request to the next.
+    shapes = [re.sub(r"'[^']*'|\b\w*\d\w*\b", "?", q["sql"]) for q in queries.captured_queries]
+    return shapes, deferred
+
+
+@pytest.mark.django_db
+def test_known_unknown_and_revoked_tokens_cost_the_same_queries(
+    api_client, user, monkeypatch, caplog
+):
+    live, live_raw = Token.objects.issue(user, name="ci deploy")
+    dead, dead_raw = Token.objects.issue(user, name="old")
+    dead.revoke(Token.RevokeReason.LOGOUT)
+    mail.outbox.clear()
+    caplog.set_level(logging.INFO, logger="accounts.security")
+
+    known_sql, known_work = _request_sql(api_client, monkeypatch, live_raw)
+    unknown_sql, unknown_work = _request_sql(api_client, monkeypatch, tokens.generate())
+    revoked_sql, revoked_work = _request_sql(api_client, monkeypatch, dead_raw)
+
+    assert known_sql == unknown_sql == revoked_sql
+    assert [sql.split()[0] for sql in known_sql if "accounts_token" in sql] == ["UPDATE"]
+    assert len(known_work) == len(unknown_work) == len(revoked_work) == 1
+    # The token is dead when the answer leaves; the email and the log follow it.
+    assert _me(api_client, live_raw).status_code == 401
+    assert mail.outbox == []
+    for work in (known_work, unknown_work, revoked_work):
+        work[0]()
+    assert [email.to for email in mail.outbox] == [[user.email]]
+    assert live.prefix in mail.outbox[0].subject
+    logged = [
+        json.loads(r.getMessage()) for r in caplog.records if "leak_reported" in r.getMessage()
+    ]
+    assert [(e["found"], e["revoked"]) for e in logged] == [(1, 1), (0, 0), (1, 0)]
+    assert any(
+        '"token.revoked"' in r.getMessage() and live.prefix in r.getMessage()
+        for r in caplog.records
+    )

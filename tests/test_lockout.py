@@ -4,8 +4,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from accounts import lockout
 from accounts.models import Token
+from accounts.ratelimit import lockout
 
 LOGIN = "/api/auth/login/"
 FAILURE = {"non_field_errors": ["Unable to log in with provided credentials."]}
@@ -168,7 +168,7 @@ def test_admin_login_still_works(client, db):
 
 
 def test_a_reset_starts_a_new_count_even_within_the_same_second(user):
-    # Issue 8, item 13: the clock is frozen, so the next window opens in the same second.
+    # The clock is frozen, so the next window opens in the same second.
     with time_machine.travel(timezone.now(), tick=False):
         for _ in range(9):
             lockout.record_failure(user.email)
@@ -178,7 +178,7 @@ def test_a_reset_starts_a_new_count_even_within_the_same_second(user):
 
 
 def test_a_password_reset_lifts_the_lock(api_client, user, password, mailoutbox):
-    # Issue 8, item 4: the owner proved control of the email; the new password works at once.
+    # The owner proved control of the email; the new password works at once.
     import re
 
     _fail(api_client, user.email, 10)

@@ -1,4 +1,4 @@
-"""Issue 8, item 3: parallel guesses cannot overshoot the per-account lock.
+"""Parallel guesses cannot overshoot the per-account lock.
 
 Each guess is counted before its password is checked, so however many arrive at
 once, at most ACCOUNTS_LOGIN_MAX_FAILURES passwords are checked per window.
@@ -12,11 +12,11 @@ import pytest
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.db import connection, connections
 
-from accounts import lockout
-from accounts.backends import LockoutBackend
-from accounts.counters import counter_cache
-from accounts.hashers import Argon2idPasswordHasher
 from accounts.models import User
+from accounts.passwords.hashers import Argon2idPasswordHasher
+from accounts.ratelimit import lockout
+from accounts.ratelimit.backends import LockoutBackend
+from accounts.ratelimit.counters import counter_cache
 
 PASSWORD = "correct horse battery staple 42"
 GUESSES = 30

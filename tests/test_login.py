@@ -1,9 +1,10 @@
 import pytest
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 
-from accounts import lockout, tokens
 from accounts.conf import app_settings
 from accounts.models import Token, User
+from accounts.ratelimit import lockout
+from accounts.tokens import keys as tokens
 
 LOGIN = "/api/auth/login/"
 FAILURE = {"non_field_errors": ["Unable to log in with provided credentials."]}

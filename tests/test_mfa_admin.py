@@ -6,9 +6,9 @@ import time
 
 import time_machine
 
-from accounts import lockout
 from accounts.mfa.models import Authenticator, RecoveryCode
 from accounts.models import User
+from accounts.ratelimit import lockout
 
 LOGIN = "/admin/login/"
 SECOND = "/admin/login/mfa/"

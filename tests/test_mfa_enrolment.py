@@ -6,17 +6,17 @@ import pyotp
 import pytest
 import time_machine
 
-from accounts import lockout
 from accounts.mfa import crypto
 from accounts.mfa.models import Authenticator, RecoveryCode
 from accounts.models import Token
+from accounts.ratelimit import lockout
 
 MFA = "/api/auth/mfa/"
 TOTP = "/api/auth/mfa/totp/"
 CONFIRM = "/api/auth/mfa/totp/confirm/"
 RECOVERY = "/api/auth/mfa/recovery-codes/"
 INVALID_CODE = {"code": ["Invalid code."]}
-RECOVERY_CODE = re.compile(r"[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}")
+RECOVERY_CODE = re.compile(r"[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}")
 
 
 def _start(client, password):
@@ -82,9 +82,12 @@ def test_confirm_turns_mfa_on_and_shows_ten_recovery_codes(auth_client, password
         "methods": ["totp", "recovery_code", "email"],
         "recovery_codes_remaining": 10,
     }
-    # Only digests are stored.
-    digests = set(RecoveryCode.objects.values_list("digest", flat=True))
-    assert not digests & {code.replace("-", "") for code in codes} and len(digests) == 10
+    # Only password hashes of the secret parts are stored, beside the public index.
+    rows = RecoveryCode.objects.filter(user=user)
+    assert sorted(rows.values_list("lookup", flat=True)) == sorted(c[:4] for c in codes)
+    for row in rows:
+        assert row.digest.startswith("argon2_recovery$argon2id$")
+        assert not any(code.replace("-", "")[4:] in row.digest for code in codes)
     assert [m.subject for m in mailoutbox] == ["Multi-factor authentication is on"]
 
 
@@ -213,3 +216,50 @@ def test_turning_mfa_on_and_off_is_logged_without_secrets(auth_client, password,
     logged = "\n".join(lines)
     assert secret not in logged and code not in logged and codes[0] not in logged
     assert password not in logged
+
+
+def test_wrong_confirmation_codes_lock_the_account(auth_client, password, user, settings):
+    # A stolen write token must not guess the confirmation code for free: each wrong code
+    # is a login failure of the account, and a locked account's code is never checked.
+    settings.ACCOUNTS_LOGIN_MAX_FAILURES = 3
+    secret = _start(auth_client, password).json()["secret"]
+    for _ in range(3):
+        response = auth_client.post(CONFIRM, {"code": "000000"}, format="json")
+        assert response.status_code == 400 and response.json() == INVALID_CODE
+    assert lockout.is_locked(user.email)
+    response = auth_client.post(CONFIRM, {"code": pyotp.TOTP(secret).now()}, format="json")
+    assert response.status_code == 400 and response.json() == INVALID_CODE
+    assert auth_client.get(MFA).json()["enabled"] is False
+    assert not RecoveryCode.objects.filter(user=user).exists()
+
+
+def test_confirmation_is_under_the_per_ip_login_rate(auth_client, password, settings):
+    settings.ACCOUNTS_LOGIN_RATE = "3/min"
+    with time_machine.travel(time.time(), tick=False):
+        _start(auth_client, password)  # the password check takes one from the same bucket
+        for _ in range(2):
+            assert auth_client.post(CONFIRM, {"code": "000000"}, format="json").status_code == 400
+        response = auth_client.post(CONFIRM, {"code": "000000"}, format="json")
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    assert set(response.json()) == {"detail"}
+
+
+def test_an_unconfirmed_secret_expires(auth_client, password, user, settings):
+    settings.ACCOUNTS_MFA_SETUP_TTL = 600
+    with time_machine.travel(time.time(), tick=False) as traveller:
+        secret = _start(auth_client, password).json()["secret"]
+        traveller.shift(601)
+        response = auth_client.post(CONFIRM, {"code": pyotp.TOTP(secret).now()}, format="json")
+        assert response.status_code == 400
+        assert response.json() == {
+            "code": [
+                "This set-up has expired. Start again: POST /api/auth/mfa/totp/ with your password."
+            ]
+        }
+        assert not Authenticator.objects.filter(user=user).exists()
+        assert auth_client.get(MFA).json()["enabled"] is False
+        # Set-up starts again, with its own ten minutes.
+        secret = _start(auth_client, password).json()["secret"]
+        traveller.shift(599)
+        response = auth_client.post(CONFIRM, {"code": pyotp.TOTP(secret).now()}, format="json")
+        assert response.status_code == 200

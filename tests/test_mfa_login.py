@@ -6,9 +6,10 @@ import time
 import pytest
 import time_machine
 
-from accounts import lockout, tokens
 from accounts.mfa.models import Challenge, RecoveryCode
 from accounts.models import Token
+from accounts.ratelimit import lockout
+from accounts.tokens import keys as tokens
 
 LOGIN = "/api/auth/login/"
 STEP = "/api/auth/login/mfa/"
@@ -306,3 +307,88 @@ def test_at_the_token_cap_the_challenge_survives_for_a_retry(api_client, mfa, pa
     assert response.status_code == 403 and "detail" in response.json()
     Token.objects.filter(user=mfa.user).revoke(Token.RevokeReason.LOGOUT_ALL)
     assert _step(api_client, mfa_token, mfa.recovery_codes[1]).status_code == 200
+
+
+def test_emailed_codes_are_limited_per_account_over_all_pending_logins(
+    api_client, mfa, password, mailoutbox
+):
+    # Three pending logins, one code each, then a fourth login: over the account's 3/15m.
+    for _ in range(3):
+        mfa_token = _challenge(api_client, mfa.user, password)
+        assert api_client.post(EMAIL, {"mfa_token": mfa_token}, format="json").status_code == 202
+    mfa_token = _challenge(api_client, mfa.user, password)
+    response = api_client.post(EMAIL, {"mfa_token": mfa_token}, format="json")
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 15 * 60
+    assert set(response.json()) == {"detail"}
+    assert len(mailoutbox) == 3
+    # The authenticator still works for that pending login.
+    assert _step(api_client, mfa_token, mfa.code()).status_code == 200
+
+
+def test_the_account_email_rate_is_a_setting_and_its_window_ends(
+    api_client, mfa, password, mailoutbox, settings
+):
+    settings.ACCOUNTS_MFA_EMAIL_RATE = "1/2m"
+    with time_machine.travel(time.time(), tick=False) as traveller:
+        mfa_token = _challenge(api_client, mfa.user, password)
+        assert api_client.post(EMAIL, {"mfa_token": mfa_token}, format="json").status_code == 202
+        over = api_client.post(EMAIL, {"mfa_token": mfa_token}, format="json")
+        assert over.status_code == 429 and int(over["Retry-After"]) == 120
+        traveller.shift(121)
+        assert api_client.post(EMAIL, {"mfa_token": mfa_token}, format="json").status_code == 202
+    assert len(mailoutbox) == 2
+
+
+def test_at_most_five_pending_logins_the_oldest_ends_first(api_client, mfa, password):
+    tokens_ = [_challenge(api_client, mfa.user, password) for _ in range(6)]
+    assert Challenge.objects.filter(user=mfa.user).count() == 5
+    oldest = _step(api_client, tokens_[0], mfa.code())
+    assert oldest.status_code == 400 and set(oldest.json()) == {"mfa_token"}
+    assert _step(api_client, tokens_[1], mfa.code()).status_code == 200
+
+
+@pytest.fixture
+def recovery_hashes(monkeypatch) -> list[str]:
+    """Record every hash ("encode") and check ("verify") of the recovery-code hasher."""
+    from accounts.passwords.hashers import RecoveryCodeHasher
+
+    calls: list[str] = []
+    for method in ("encode", "verify"):
+        original = getattr(RecoveryCodeHasher, method)
+
+        def counted(self, *args, _original=original, _method=method, **kwargs):
+            calls.append(_method)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(RecoveryCodeHasher, method, counted)
+    return calls
+
+
+def test_recovery_codes_are_password_hashed_one_check_per_attempt(
+    api_client, mfa, password, recovery_hashes
+):
+    rows = RecoveryCode.objects.filter(user=mfa.user)
+    assert all(row.digest.startswith("argon2_recovery$argon2id$") for row in rows)
+    code = mfa.recovery_codes[0]
+    index, secret = code[:4], code[5:]
+    # The right index with a wrong secret: one check of that row's hash.
+    wrong_secret = (
+        index + "-" + ("2222-2222-2222" if secret != "2222-2222-2222" else "3333-3333-3333")
+    )
+    mfa_token = _challenge(api_client, mfa.user, password)
+    assert _step(api_client, mfa_token, wrong_secret).json() == INVALID_CODE
+    assert recovery_hashes == ["verify"]
+    # An index that names no code: one hash all the same, so the timing tells nothing.
+    recovery_hashes.clear()
+    unknown = next(
+        f"{i * 4}-{secret}"
+        for i in "23456789"
+        if not any(c.startswith(i * 4) for c in mfa.recovery_codes)
+    )
+    assert _step(api_client, mfa_token, unknown).json() == INVALID_CODE
+    assert recovery_hashes == ["encode"]
+    # The right code: one check, and the login completes.
+    recovery_hashes.clear()
+    assert _step(api_client, mfa_token, code).status_code == 200
+    assert recovery_hashes == ["verify"]

@@ -5,8 +5,8 @@ import time
 
 import time_machine
 
-from accounts import lockout
 from accounts.mfa.models import Authenticator
+from accounts.ratelimit import lockout
 
 CHANGE = "/api/auth/password/change/"
 TOKENS = "/api/auth/tokens/"
@@ -64,7 +64,7 @@ def test_password_reset_leaves_mfa_on(api_client, mfa, mailoutbox):
     body = mailoutbox[0].body
     uid = re.search(r"uid:\s+(\S+)", body).group(1)
     token = re.search(r"token:\s+(\S+)", body).group(1)
-    confirm = {"uid": uid, "token": token, "new_password": NEW}
+    confirm = {"uid": uid, "token": token, "new_password": NEW, "code": mfa.code()}
     response = api_client.post("/api/auth/password/reset/confirm/", confirm, format="json")
     assert response.status_code == 204
     assert Authenticator.objects.filter(user=mfa.user, confirmed_at__isnull=False).exists()

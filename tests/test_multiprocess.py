@@ -102,7 +102,7 @@ def two_servers(request, tmp_path):
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "DJANGO_SETTINGS_MODULE": "authsite.settings",
         "DJANGO_DEBUG": "0",
-        # Production refuses to print reset codes unless asked to (issue 8).
+        # Production refuses to print reset codes unless asked to.
         "DJANGO_EMAIL_BACKEND": "console",
         "DJANGO_SECRET_KEY": "multiprocess-test-" + uuid.uuid4().hex * 2,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
@@ -119,7 +119,7 @@ def two_servers(request, tmp_path):
             import redis
 
             redis.Redis.from_url(redis_url, socket_timeout=2).ping()
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             pytest.skip(f"Redis is not reachable at {redis_url}: {error}")
         env["REDIS_URL"] = redis_url
         # A prefix of its own, so parallel runs and other projects never share counters.

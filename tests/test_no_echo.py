@@ -1,4 +1,4 @@
-"""Forms never echo a submitted secret, and auth responses are never cached (issue 8, item 8)."""
+"""Forms never echo a submitted secret, and auth responses are never cached."""
 
 import pytest
 from rest_framework.test import APIClient

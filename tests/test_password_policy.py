@@ -3,7 +3,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
-from accounts.validators import blocklist
+from accounts.passwords.validators import blocklist
 
 REGISTER = "/api/auth/register/"
 
@@ -241,7 +241,7 @@ def test_the_look_alike_bound_holds_for_any_password():
 
     from zxcvbn.matching import L33T_TABLE, enumerate_l33t_subs, relevant_l33t_subtable
 
-    from accounts.validators import zxcvbn_input
+    from accounts.passwords.validators import zxcvbn_input
 
     alphabet = "".join({c for subs in L33T_TABLE.values() for c in subs}) + "abcxyz -"
     rng = random.Random(8)
@@ -257,6 +257,6 @@ def test_the_look_alike_bound_holds_for_any_password():
     ["839201746519283", "7$Kq!v9(Lm2@xR4{pZ8<", "purple 4 m0nkey dishwasher", "1|7 lantern " * 6],
 )
 def test_ordinary_passwords_are_scored_whole(password):
-    from accounts.validators import zxcvbn_input
+    from accounts.passwords.validators import zxcvbn_input
 
     assert zxcvbn_input(password) == password[:72]

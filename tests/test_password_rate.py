@@ -1,4 +1,4 @@
-"""Issue 8, item 5: every password check counts against the per-IP login rate.
+"""Every password check counts against the per-IP login rate.
 
 The API's password change, token creation with a password and the admin's own
 password change share ACCOUNTS_LOGIN_RATE's bucket with the logins (429 with
@@ -10,8 +10,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from accounts import lockout
 from accounts.models import User
+from accounts.ratelimit import lockout
 
 CHANGE = "/api/auth/password/change/"
 TOKENS = "/api/auth/tokens/"

@@ -1,4 +1,4 @@
-"""Issue 8, item 2: a new password, however it is set, revokes the user's tokens.
+"""A new password, however it is set, revokes the user's tokens.
 
 One place (User.save after set_password or set_unusable_password) does it, so every
 path is covered: the admin's forms, its own password change, `changepassword`, code.
@@ -9,8 +9,8 @@ password and revokes nothing.
 import pytest
 from django.core.management import call_command
 
-from accounts.hashers import Argon2idPasswordHasher
 from accounts.models import Token, User
+from accounts.passwords.hashers import Argon2idPasswordHasher
 
 NEW = "a brand new passphrase 77"
 

@@ -5,9 +5,11 @@ from datetime import timedelta
 from django.utils import timezone
 from rest_framework import serializers
 
-from accounts import last_used, token_lookup, tokens
+from accounts.api.serializers import UserSerializer
 from accounts.models import Token, User
-from accounts.serializers import UserSerializer
+from accounts.tokens import keys as tokens
+from accounts.tokens import last_used
+from accounts.tokens import lookup as token_lookup
 
 
 class _ModelUserSerializer(serializers.ModelSerializer):
@@ -45,13 +47,13 @@ def test_last_used_at_is_written_after_the_response(api_client, issued_token, mo
     monkeypatch.setattr(last_used, "flush", spy)
     from django.core.signals import request_finished
 
-    request_finished.disconnect(dispatch_uid="accounts.last_used.flush")
+    request_finished.disconnect(dispatch_uid="accounts.tokens.last_used.flush")
     request_finished.connect(spy, dispatch_uid="test.spy")
     try:
         response = api_client.get("/api/auth/me/", HTTP_AUTHORIZATION=f"Bearer {raw}")
     finally:
         request_finished.disconnect(dispatch_uid="test.spy")
-        request_finished.connect(original, dispatch_uid="accounts.last_used.flush")
+        request_finished.connect(original, dispatch_uid="accounts.tokens.last_used.flush")
     assert response.status_code == 200
     assert seen_before_finish == [None]
     token.refresh_from_db()
@@ -66,3 +68,38 @@ def test_app_settings_follow_setting_changes(settings):
     assert app_settings.TOKEN_LAST_USED_INTERVAL == timedelta(seconds=5)
     settings.ACCOUNTS_TOKEN_LAST_USED_INTERVAL = 7
     assert app_settings.TOKEN_LAST_USED_INTERVAL == timedelta(seconds=7)
+
+
+def test_built_instances_are_what_the_orm_builds(issued_token, django_assert_num_queries):
+    token, raw = issued_token
+    found = token_lookup.build(token_lookup.fetch_row(tokens.digest(raw)))
+    expected = Token.objects.select_related("user").get(pk=token.pk)
+    for built, orm in ((found, expected), (found.user, expected.user)):
+        assert set(built.__dict__) == set(orm.__dict__) - {"_prefetched_objects_cache"}
+        assert (built._state.adding, built._state.db) == (False, "default")
+    with django_assert_num_queries(0):
+        assert found.user.pk == token.user_id
+    # Saved as an existing row (UPDATE), not a new one.
+    found.name = "renamed"
+    found.save(update_fields=["name"])
+    assert Token.objects.get(pk=token.pk).name == "renamed"
+
+
+def test_an_init_receiver_gets_the_models_own_constructor(issued_token):
+    from django.db.models.signals import post_init
+
+    token, raw = issued_token
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(type(instance))
+
+    post_init.connect(receiver, sender=User)
+    try:
+        token_lookup._compiled.clear()  # compiled again, noticing the receiver
+        found = token_lookup.build(token_lookup.fetch_row(tokens.digest(raw)))
+    finally:
+        post_init.disconnect(receiver, sender=User)
+        token_lookup._compiled.clear()
+    assert seen == [User]
+    assert found.user.email == token.user.email

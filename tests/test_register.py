@@ -23,6 +23,25 @@ def test_register_taken_email_in_any_case(api_client, user):
     assert User.objects.count() == 1
 
 
+def test_taken_email_answers_are_rate_limited_per_ip(api_client, user, settings):
+    # The taken-email 400 is the documented exception to ASVS 6.3.8: the per-IP rate bounds
+    # how many emails one client can test.
+    settings.ACCOUNTS_REGISTER_RATE = "3/hour"
+    taken = {"email": user.email, "password": "a fine long passphrase"}
+    for _ in range(3):
+        response = api_client.post(REGISTER, taken, format="json")
+        assert response.json() == {"email": ["A user with that email already exists."]}
+    over = api_client.post(REGISTER, taken, format="json")
+    assert over.status_code == 429
+    assert int(over["Retry-After"]) >= 1
+    assert "email" not in over.json()
+    free = {"email": "new@example.com", "password": "a fine long passphrase"}
+    assert api_client.post(REGISTER, free, format="json").status_code == 429
+    other_ip = api_client.post(REGISTER, taken, format="json", REMOTE_ADDR="198.51.100.7")
+    assert other_ip.status_code == 400
+    assert User.objects.count() == 1
+
+
 def test_register_runs_password_validators(api_client, db):
     response = api_client.post(
         REGISTER, {"email": "dave@example.com", "password": "qwerty"}, format="json"

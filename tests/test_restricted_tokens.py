@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from rest_framework.test import APIClient
 
-from accounts import tokens
 from accounts.models import Token
+from accounts.tokens import keys as tokens
 
 TOKENS = "/api/auth/tokens/"
 ME = "/api/auth/me/"
@@ -169,7 +169,7 @@ def test_admin_issues_a_restricted_token_and_shows_it(staff_client, user):
 
 
 def test_networks_are_parsed_once_per_list():
-    from accounts import allowed_ips
+    from accounts.tokens import allowed_ips
 
     allowed_ips._networks.cache_clear()
     entries = ["192.0.2.0/24", "2001:db8::/32"]
@@ -209,3 +209,43 @@ def test_allowed_ips_item_errors_are_one_flat_list(auth_client):
     )
     assert response.status_code == 400
     assert response.json()["allowed_ips"] == ["Ensure this field has no more than 64 characters."]
+
+
+UNMATCHABLE = [
+    ("::ffff:10.0.0.0/104", "enter 10.0.0.0/8 instead"),
+    ("::ffff:192.0.2.7", "enter 192.0.2.7/32 instead"),
+    ("fe80::1%eth0", "leave out the %eth0 part"),
+    ("fe80::%eth0/64", "leave out the %eth0 part"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("entry", "hint"), UNMATCHABLE)
+def test_entries_that_can_never_match_are_400_saying_why(auth_client, entry, hint):
+    response = auth_client.post(
+        TOKENS, {"name": "ci", "allowed_ips": ["192.0.2.1", entry]}, format="json"
+    )
+    assert response.status_code == 400
+    [message] = response.json()["allowed_ips"]
+    assert "would never match" in message and hint in message
+    assert not Token.objects.filter(name="ci").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("entry", "hint"), UNMATCHABLE)
+def test_admin_refuses_entries_that_can_never_match(staff_client, user, entry, hint):
+    data = {"user": user.pk, "name": "bot", "expires_in_days": "7", "scopes": ["read"]}
+    response = staff_client.post("/admin/accounts/token/add/", {**data, "allowed_ips": entry})
+    assert response.status_code == 200
+    assert "would never match" in response.content.decode()
+    assert not Token.objects.filter(name="bot").exists()
+
+
+def test_ipv6_ranges_that_can_match_are_kept():
+    from accounts.tokens import allowed_ips
+
+    assert allowed_ips.normalise(["::/0", "2001:db8::/32", "::1"]) == [
+        "::/0",
+        "2001:db8::/32",
+        "::1/128",
+    ]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from accounts import tokens
+from accounts.tokens import keys as tokens
 
 PROTECTED = [
     ("get", "/api/auth/me/"),

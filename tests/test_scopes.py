@@ -4,7 +4,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
 from accounts.models import Token
-from accounts.permissions import TokenHasScope
+from accounts.tokens.permissions import TokenHasScope
 
 ME = "/api/auth/me/"
 INSUFFICIENT = 'Bearer realm="api", error="insufficient_scope", scope="write"'
@@ -116,7 +116,7 @@ def test_read_token_can_revoke_itself(client_with_scopes, user):
 
 
 def test_every_api_view_enforces_scopes():
-    from accounts.views import LogoutView
+    from accounts.api.views import LogoutView
 
     views = list(_api_views())
     assert len(views) >= 11

@@ -84,6 +84,8 @@ def _production_env(**extra):
         "DJANGO_SECRET_KEY": "k" * 30 + "Q9x!" * 10,
         "DJANGO_ALLOWED_HOSTS": "api.example.com",
         "DJANGO_EMAIL_BACKEND": "console",
+        "ACCOUNTS_WEBAUTHN_RP_ID": "api.example.com",
+        "ACCOUNTS_WEBAUTHN_ORIGINS": "https://api.example.com",
         **extra,
     }
 

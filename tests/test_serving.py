@@ -207,7 +207,10 @@ def test_gunicorn_settings_come_from_the_environment():
     defaults = settings({})
     assert defaults["bind"] == "['127.0.0.1:8000']"
     assert defaults["workers"] == str(os.cpu_count())
-    assert (defaults["worker_class"], defaults["threads"]) == ("gthread", "4")
+    assert (defaults["worker_class"], defaults["threads"]) == (
+        "authsite.workers.ThreadWorker",
+        "4",
+    )
     assert (defaults["timeout"], defaults["graceful_timeout"]) == ("30", "30")
     chosen = settings(
         {"HOST": "0.0.0.0", "PORT": "9000", "WEB_CONCURRENCY": "3", "GUNICORN_THREADS": "8"}

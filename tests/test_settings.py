@@ -151,8 +151,8 @@ def _settings_in_subprocess(env: dict, expression: str) -> subprocess.CompletedP
 
 
 LIFECYCLE = (
-    "from django.conf import settings as s; "
-    "print(s.ACCOUNTS_TOKEN_IDLE_TIMEOUT, s.ACCOUNTS_TOKEN_MAX_TTL, s.ACCOUNTS_MAX_TOKENS_PER_USER)"
+    "from accounts.conf import app_settings as s; "
+    "print(s.TOKEN_IDLE_TIMEOUT, s.TOKEN_MAX_TTL, s.MAX_TOKENS_PER_USER)"
 )
 
 

@@ -5,8 +5,8 @@ import time_machine
 from django.test import RequestFactory
 from django.utils import timezone
 
-from accounts.clientip import client_ip, rate_limit_key
-from accounts.throttling import PasswordResetRateThrottle
+from accounts.http.clientip import client_ip, rate_limit_key
+from accounts.ratelimit.throttling import PasswordResetRateThrottle
 
 LOGIN = "/api/auth/login/"
 REGISTER = "/api/auth/register/"

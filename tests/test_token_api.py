@@ -4,8 +4,8 @@ import pytest
 import time_machine
 from rest_framework.test import APIClient
 
-from accounts import tokens
 from accounts.models import Token
+from accounts.tokens import keys as tokens
 
 TOKENS = "/api/auth/tokens/"
 FIELDS = {

@@ -4,8 +4,8 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
-from accounts import tokens
 from accounts.models import Token
+from accounts.tokens import keys as tokens
 
 
 def test_generated_token_format():

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class LeaksConfig(AppConfig):
-    """Leak response: revocation by whoever holds a token, secret scanning, security emails."""
+    """Leak response: revocation by whoever holds a token, and secret scanning."""
 
     name = "accounts.leaks"
     label = "leaks"
@@ -10,6 +10,6 @@ class LeaksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from accounts.leaks import notify
+        from accounts import routes
 
-        notify.connect()
+        routes.add("accounts.leaks.urls")

@@ -1,20 +1,22 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from accounts.fields import FlatListField
+from accounts.http.fields import FlatListField
 
 MAX_TOKENS = 100
 # Longer than any token of ours; longer strings are not worth reading.
-_TOKEN_FIELD = {"max_length": 1024}
+_TOKEN_LENGTH = 1024
 
 
 class TokenRevokeSerializer(serializers.Serializer):
     token = serializers.CharField(
-        required=False, help_text=_("A token to revoke (RFC 7009's field name)."), **_TOKEN_FIELD
+        required=False,
+        help_text=_("A token to revoke (RFC 7009's field name)."),
+        max_length=_TOKEN_LENGTH,
     )
     tokens = FlatListField(
         # A blank entry is no token of ours: ignored like any malformed one (RFC 7009).
-        child=serializers.CharField(allow_blank=True, **_TOKEN_FIELD),
+        child=serializers.CharField(allow_blank=True, max_length=_TOKEN_LENGTH),
         required=False,
         allow_empty=False,
         max_length=MAX_TOKENS,
@@ -45,7 +47,8 @@ class SecretScanningMatchSerializer(serializers.Serializer):
     token = serializers.CharField()
     type = serializers.CharField()
     url = serializers.CharField(required=False)
-    source = serializers.CharField(required=False)
+    # GitHub's field names; DRF's Field has attributes named source and label, hence the ignores.
+    source = serializers.CharField(required=False)  # type: ignore[assignment]
 
 
 class SecretScanningLabelSerializer(serializers.Serializer):
@@ -53,4 +56,6 @@ class SecretScanningLabelSerializer(serializers.Serializer):
 
     token_hash = serializers.CharField(help_text=_("Hex SHA-256 of the token's UTF-8 bytes."))
     token_type = serializers.CharField(help_text=_("The match's type, echoed."))
-    label = serializers.ChoiceField(choices=["true_positive", "false_positive"])
+    label = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=["true_positive", "false_positive"]
+    )

@@ -2,7 +2,7 @@ from django.urls import path
 
 from accounts.leaks import views
 
-# Part of the accounts namespace, under api/ (accounts/urls.py).
+# Under /api/, in the accounts namespace (added to accounts.urls from apps.py).
 urlpatterns = [
     path("auth/tokens/revoke/", views.TokenRevokeView.as_view(), name="token-revoke"),
     path(

@@ -6,8 +6,8 @@ from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import tokens
-from accounts.clientip import client_ip
+from accounts.http.clientip import client_ip
+from accounts.http.schema import ErrorSerializer
 from accounts.leaks import github, revocation
 from accounts.leaks.serializers import (
     RevokedSerializer,
@@ -15,10 +15,10 @@ from accounts.leaks.serializers import (
     SecretScanningMatchSerializer,
     TokenRevokeSerializer,
 )
-from accounts.permissions import TokenHasScope
-from accounts.schema import ErrorSerializer
+from accounts.ratelimit.throttling import RevokeRateThrottle
 from accounts.security_log import event
-from accounts.throttling import RevokeRateThrottle
+from accounts.tokens import keys as tokens
+from accounts.tokens.permissions import TokenHasScope
 
 REVOKED = _("Thank you. Any of these tokens that worked has been revoked and its owner told.")
 BAD_SIGNATURE = _("The request is not signed by a known secret scanning key.")
@@ -38,9 +38,7 @@ class TokenRevokeView(generics.GenericAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         where = _("reported to the revocation endpoint from %(ip)s") % {"ip": client_ip(request)}
-        found = revocation.find(serializer.validated_data["tokens"])
-        revoked = sum(revocation.revoke_leaked(token, str(where)) for token in found.values())
-        event("token.leak_reported", request, source="revoke", found=len(found), revoked=revoked)
+        revocation.revoke_reported(serializer.validated_data["tokens"], str(where), request)
         return Response({"detail": REVOKED})
 
 

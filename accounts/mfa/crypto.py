@@ -26,7 +26,7 @@ _INFO = b"authsite.mfa.totp-secret.v1"
 def configured_keys() -> tuple[str, ...]:
     value = mfa_settings.ENCRYPTION_KEYS
     if value is None or value == "":
-        keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+        keys: list = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
     elif isinstance(value, str):
         keys = value.split(",")
     else:

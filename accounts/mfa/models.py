@@ -4,17 +4,21 @@ Nothing secret is stored in clear: the TOTP secret is encrypted (accounts.mfa.cr
 codes and pending-login tokens are digests (accounts.mfa.codes).
 """
 
-from datetime import timedelta
 from urllib.parse import quote, urlencode
 
 import pyotp
 from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.mfa import codes, crypto
+
+# Pending logins live in their own module; every model of the app is importable from here.
+from accounts.mfa.challenges import Challenge, ChallengeManager, ChallengeQuerySet
 from accounts.mfa.conf import mfa_settings
+from accounts.mfa.passkeys import Passkey, PasskeyCeremony
 
 TOTP_STEP = 30
 TOTP_DIGITS = 6
@@ -22,6 +26,8 @@ TOTP_DIGITS = 6
 TOTP_VALID_WINDOW = 1
 # 32 base32 characters: 160 bits, RFC 4226's recommended secret length.
 TOTP_SECRET_LENGTH = 32
+# Recovery codes' secret parts (accounts.passwords.hashers.RecoveryCodeHasher).
+HASHER = "argon2_recovery"
 
 
 class AuthenticatorManager(models.Manager):
@@ -32,11 +38,13 @@ class AuthenticatorManager(models.Manager):
             user=user,
             defaults={
                 "encrypted_secret": crypto.encrypt(secret),
+                # A new set-up starts its own ACCOUNTS_MFA_SETUP_TTL.
+                "created_at": timezone.now(),
                 "confirmed_at": None,
                 "last_used_step": None,
             },
         )
-        return authenticator, secret
+        return authenticator, secret  # type: ignore[return-value]
 
 
 class Authenticator(models.Model):
@@ -59,6 +67,13 @@ class Authenticator(models.Model):
     @property
     def is_confirmed(self) -> bool:
         return self.confirmed_at is not None
+
+    def setup_expired(self, now=None) -> bool:
+        """Whether this unconfirmed secret is too old to be confirmed (ACCOUNTS_MFA_SETUP_TTL)."""
+        if self.is_confirmed:
+            return False
+        deadline = self.created_at + mfa_settings.SETUP_TTL
+        return deadline <= (now or timezone.now())
 
     def totp(self) -> pyotp.TOTP:
         return pyotp.TOTP(crypto.decrypt(self.encrypted_secret), digits=TOTP_DIGITS)
@@ -98,35 +113,52 @@ class RecoveryCodeQuerySet(models.QuerySet):
         return self.filter(used_at__isnull=True)
 
 
-class RecoveryCodeManager(models.Manager.from_queryset(RecoveryCodeQuerySet)):
+class RecoveryCodeManager(models.Manager.from_queryset(RecoveryCodeQuerySet)):  # type: ignore[misc]
     def regenerate(self, user) -> list[str]:
         """Replace the user's codes with new ones; return the raw codes, this once."""
-        raw = [codes.new_recovery_code() for _ in range(codes.RECOVERY_CODE_COUNT)]
+        indexes: set[str] = set()
+        while len(indexes) < codes.RECOVERY_CODE_COUNT:
+            indexes.add(codes.new_recovery_code().split("-")[0])
+        raw = [codes.new_recovery_code(index) for index in sorted(indexes)]
+        # Hashed before the transaction: ten password hashes must not hold the write lock.
+        rows = [
+            self.model(user=user, lookup=index, digest=make_password(secret, hasher=HASHER))
+            for index, secret in map(codes.split_recovery_code, raw)
+        ]
         with transaction.atomic():
             self.filter(user=user).delete()
-            self.bulk_create(
-                self.model(user=user, digest=codes.recovery_code_digest(user.pk, code))
-                for code in raw
-            )
+            self.bulk_create(rows)
         return raw
 
     def use(self, user, code: str) -> bool:
-        """Spend an unused code; False when it is unknown or already used."""
+        """Spend an unused code; False when it is unknown or already used.
+
+        One password-hash check per attempt: the public index finds the only row it can be,
+        and a code whose index matches nothing is hashed anyway, so a wrong index and a
+        wrong secret take the same time.
+        """
         if not codes.looks_like_recovery_code(code):
             return False
-        digest = codes.recovery_code_digest(user.pk, code)
-        return bool(
-            self.filter(user=user, digest=digest, used_at__isnull=True).update(
-                used_at=timezone.now()
-            )
-        )
+        index, secret = codes.split_recovery_code(code)
+        row = self.filter(user=user, lookup=index, used_at__isnull=True).first()
+        if row is None:
+            # The one hash a real check costs: the timing tells nothing.
+            make_password(secret, hasher=HASHER)
+            return False
+        if not check_password(secret, row.digest):
+            return False
+        # Conditional update: of two requests racing with one code, one wins.
+        return bool(self.filter(pk=row.pk, used_at__isnull=True).update(used_at=timezone.now()))
 
 
 class RecoveryCode(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mfa_recovery_codes"
     )
-    digest = models.CharField(max_length=64)
+    # The code's public index (its first group), to find the row without trying every hash.
+    lookup = models.CharField(max_length=8)
+    # The secret part, hashed with the project's password hasher (make_password).
+    digest = models.CharField(max_length=255)
     created_at = models.DateTimeField(auto_now_add=True)
     used_at = models.DateTimeField(null=True, blank=True)
 
@@ -134,102 +166,19 @@ class RecoveryCode(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "digest"], name="mfa_recovery_code_unique")
+            models.UniqueConstraint(fields=["user", "lookup"], name="mfa_recovery_code_lookup")
         ]
 
     def __str__(self) -> str:
         return f"Recovery code of {self.user}"
 
 
-class ChallengeQuerySet(models.QuerySet):
-    def live(self, now=None) -> "ChallengeQuerySet":
-        now = now or timezone.now()
-        return self.filter(
-            used_at__isnull=True,
-            expires_at__gt=now,
-            attempts__lt=mfa_settings.CHALLENGE_MAX_ATTEMPTS,
-        )
-
-
-class ChallengeManager(models.Manager.from_queryset(ChallengeQuerySet)):
-    def issue(self, user, token_name: str) -> tuple["Challenge", str]:
-        raw = codes.new_challenge_token()
-        now = timezone.now()
-        challenge = self.create(
-            user=user,
-            digest=codes.challenge_digest(raw),
-            token_name=token_name,
-            created_at=now,
-            expires_at=now + timedelta(seconds=mfa_settings.CHALLENGE_TTL),
-        )
-        return challenge, raw
-
-    def find_live(self, raw: str) -> "Challenge | None":
-        return self.live().select_related("user").filter(digest=codes.challenge_digest(raw)).first()
-
-    def purge(self, now=None) -> int:
-        """Delete pending logins that can no longer be used."""
-        now = now or timezone.now()
-        return self.filter(expires_at__lte=now).delete()[0]
-
-
-class Challenge(models.Model):
-    """A pending login: the password was right, the second factor is still owed."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mfa_challenges"
-    )
-    digest = models.CharField(max_length=64, unique=True)
-    # The name the password step gave for the token the login will mint.
-    token_name = models.CharField(max_length=100, blank=True)
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
-    # Code attempts, counted before each check so parallel requests cannot exceed the cap.
-    attempts = models.PositiveSmallIntegerField(default=0)
-    email_code_digest = models.CharField(max_length=64, blank=True)
-    email_code_expires_at = models.DateTimeField(null=True, blank=True)
-    email_codes_sent = models.PositiveSmallIntegerField(default=0)
-
-    objects = ChallengeManager()
-
-    class Meta:
-        indexes = [models.Index(fields=["expires_at"], name="mfa_challenge_expires_idx")]
-
-    def __str__(self) -> str:
-        return f"Pending login of {self.user}"
-
-    def count_attempt(self) -> bool:
-        """Count one code attempt; False when the challenge is used, expired or exhausted."""
-        return bool(type(self).objects.live().filter(pk=self.pk).update(attempts=F("attempts") + 1))
-
-    def consume(self) -> bool:
-        """Mark the challenge used; False when another request used it first."""
-        now = timezone.now()
-        won = type(self).objects.filter(pk=self.pk, used_at__isnull=True, expires_at__gt=now)
-        return bool(won.update(used_at=now, email_code_digest=""))
-
-    def set_email_code(self, code: str) -> bool:
-        """Store a new emailed code's digest, replacing the previous one; False past the cap."""
-        now = timezone.now()
-        updated = (
-            type(self)
-            .objects.live()
-            .filter(pk=self.pk, email_codes_sent__lt=mfa_settings.EMAIL_CODES_PER_CHALLENGE)
-            .update(
-                email_codes_sent=F("email_codes_sent") + 1,
-                email_code_digest=codes.email_code_digest(self.pk, code),
-                email_code_expires_at=now + timedelta(seconds=mfa_settings.EMAIL_CODE_TTL),
-            )
-        )
-        return bool(updated)
-
-    def verify_email_code(self, code: str) -> bool:
-        code = "".join(code.split())
-        if len(code) != 6 or not (code.isascii() and code.isdigit()):
-            return False
-        if not self.email_code_digest or self.email_code_expires_at is None:
-            return False
-        if self.email_code_expires_at <= timezone.now():
-            return False
-        return codes.email_code_matches(self.email_code_digest, self.pk, code)
+__all__ = [
+    "Authenticator",
+    "Challenge",
+    "ChallengeManager",
+    "ChallengeQuerySet",
+    "Passkey",
+    "PasskeyCeremony",
+    "RecoveryCode",
+]

@@ -1,11 +1,21 @@
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from accounts.serializers import _password_field
+from accounts.passwords.fields import password_field
 
-METHODS = ("totp", "recovery_code", "email")
-# Long enough for a recovery code typed with spaces; nothing longer is ever hashed.
-_code_field = {"max_length": 64, "trim_whitespace": True, "write_only": True}
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
+METHODS = ("totp", "passkey", "recovery_code", "email")
+
+
+def _code_field(help_text: "str | StrPromise") -> serializers.CharField:
+    # Long enough for a recovery code typed with spaces; nothing longer is ever hashed.
+    return serializers.CharField(
+        max_length=64, trim_whitespace=True, write_only=True, help_text=help_text
+    )
 
 
 class MFAStatusSerializer(serializers.Serializer):
@@ -15,7 +25,7 @@ class MFAStatusSerializer(serializers.Serializer):
 
 
 class PasswordSerializer(serializers.Serializer):
-    password = serializers.CharField(**_password_field)
+    password = password_field()
 
 
 class TOTPSetupSerializer(serializers.Serializer):
@@ -29,13 +39,16 @@ class TOTPSetupSerializer(serializers.Serializer):
 
 
 class CodeSerializer(serializers.Serializer):
-    code = serializers.CharField(**_code_field, help_text=_("The 6-digit code of the app."))
+    code = _code_field(_("The 6-digit code of the app."))
 
 
 class PasswordAndCodeSerializer(serializers.Serializer):
-    password = serializers.CharField(**_password_field)
-    code = serializers.CharField(
-        **_code_field, help_text=_("A current code of the app, or an unused recovery code.")
+    password = password_field()
+    code = _code_field(
+        _(
+            "A current code of the app, an unused recovery code, or the one-time code of a "
+            "passkey check (POST /api/auth/passkeys/reauth/)."
+        )
     )
 
 
@@ -62,6 +75,26 @@ class MFATokenSerializer(serializers.Serializer):
 
 class MFALoginSerializer(MFATokenSerializer):
     code = serializers.CharField(
-        **_code_field,
+        max_length=64,
+        trim_whitespace=True,
+        write_only=True,
+        required=False,
         help_text=_("A current code of the app, an unused recovery code or an emailed code."),
     )
+    credential = serializers.JSONField(
+        write_only=True,
+        required=False,
+        help_text=_(
+            "Instead of a code: the passkey's AuthenticationResponseJSON for the options of "
+            "/api/auth/login/mfa/passkey/begin/."
+        ),
+    )
+
+    def validate(self, attrs):
+        if ("code" in attrs) == ("credential" in attrs):
+            raise serializers.ValidationError(
+                {"code": [_("Send a code or a passkey credential, not both.")]}
+                if "code" in attrs
+                else {"code": [_("This field is required.")]}
+            )
+        return attrs

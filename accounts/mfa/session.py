@@ -1,13 +1,11 @@
 """The second page of the browser logins (admin, browsable API) for accounts with MFA on.
 
-After the right password, nothing is logged in: the session only remembers, for
-ACCOUNTS_MFA_CHALLENGE_TTL seconds and 5 wrong codes, whose code it waits for.
+After the right password, nothing is logged in: the session only remembers which
+pending login (a Challenge row, like the API's, so it lives ACCOUNTS_MFA_CHALLENGE_TTL
+seconds and 5 wrong codes, and ends with the account's other pending logins) waits for a code.
 """
 
-import time
-
 from django import forms
-from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -17,9 +15,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.generic.edit import FormView
 
-from accounts import lockout, security_log
+from accounts import security_log
 from accounts.mfa import service
 from accounts.mfa.conf import mfa_settings
+from accounts.mfa.models import Challenge, PasskeyCeremony
+from accounts.mfa.webauthn import assertions, signin
+from accounts.ratelimit.throttling import check_login_rate
 
 PENDING = "mfa_pending_login"
 INVALID_CODE = _("Invalid code.")
@@ -39,34 +40,38 @@ def staff_needs_mfa(user) -> bool:
     )
 
 
-class SecondStepLoginMixin:
-    """For a LoginView: with MFA on, the right password leads to a second page, not a session."""
-
-    second_step_url_name: str
-
-    def form_valid(self, form):
-        user = form.get_user()
-        if not service.is_enabled(user):
-            return super().form_valid(form)
-        # A new session key: whatever was planted in the old one cannot ride along.
-        self.request.session.cycle_key()
-        self.request.session[PENDING] = {
-            "user_id": user.pk,
-            "backend": user.backend,
-            "next": self.get_success_url(),
-            "expires": time.time() + int(mfa_settings.CHALLENGE_TTL),
-            "attempts": 0,
-        }
-        security_log.event("mfa.challenge", self.request, user_id=user.pk)
-        return HttpResponseRedirect(reverse(self.second_step_url_name))
+def begin(request, user, *, next_url: str, second_step_url: str) -> HttpResponseRedirect | None:
+    """After the right password in a browser form: with MFA on, go to the second page."""
+    if not service.is_enabled(user):
+        return None
+    # A new session key: whatever was planted in the old one cannot ride along.
+    request.session.cycle_key()
+    # The row, not a raw token: the server-side session is the credential of this step.
+    challenge, _raw = Challenge.objects.issue(user, token_name="")
+    request.session[PENDING] = {
+        "challenge_id": challenge.pk,
+        "backend": user.backend,
+        "next": next_url,
+    }
+    security_log.event("mfa.challenge", request, user_id=user.pk)
+    return HttpResponseRedirect(second_step_url)
 
 
 class SecondStepForm(forms.Form):
     code = forms.CharField(
         label=_("Code from your authenticator app, or a recovery code"),
         max_length=64,
+        required=False,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
     )
+    # A passkey's answer (AuthenticationResponseJSON), filled in by static/mfa/passkeys.js.
+    credential = forms.JSONField(required=False, widget=forms.HiddenInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("code") and not cleaned.get("credential"):
+            self.add_error("code", forms.Field.default_error_messages["required"])
+        return cleaned
 
 
 @method_decorator([csrf_protect, never_cache], name="dispatch")
@@ -79,15 +84,21 @@ class SecondStepView(FormView):
 
     def dispatch(self, request, *args, **kwargs):
         pending = request.session.get(PENDING)
-        if not pending or pending["expires"] <= time.time():
+        challenge = None
+        if isinstance(pending, dict):
+            challenge = (
+                Challenge.objects.live()
+                .select_related("user")
+                .filter(pk=pending.get("challenge_id"), user__is_active=True)
+                .first()
+            )
+        if challenge is None:
             request.session.pop(PENDING, None)
             return HttpResponseRedirect(reverse(self.login_url_name))
-        self.pending = pending
+        self.pending, self.challenge = pending, challenge
         return super().dispatch(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
-        from accounts.session_login import check_login_rate
-
         return check_login_rate(request) or super().post(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -95,29 +106,37 @@ class SecondStepView(FormView):
         if self.admin_site is not None:
             context.update(self.admin_site.each_context(self.request))
         context["title"] = _("Second step")
+        if service.has_passkeys(self.challenge.user):
+            # A ceremony for this pending login: its options go into the page as JSON.
+            context["passkey_options"], _raw = assertions.begin_assertion(
+                PasskeyCeremony.Kind.SECOND_FACTOR, pending_login=self.challenge
+            )
         return context
 
     def form_valid(self, form):
         request = self.request
-        user = get_user_model().objects.filter(pk=self.pending["user_id"], is_active=True).first()
-        code = form.cleaned_data["code"]
-        # A locked account fails like a wrong code, and spends nothing.
-        if (
-            user is None
-            or lockout.is_locked(user.email)
-            or service.verify_factor(user, code, request) is None
-        ):
-            if user is not None:
-                service.failure(user, request, step="session")
-            self.pending["attempts"] += 1
-            if self.pending["attempts"] >= mfa_settings.CHALLENGE_MAX_ATTEMPTS:
-                del request.session[PENDING]
-                return HttpResponseRedirect(reverse(self.login_url_name))
-            request.session[PENDING] = self.pending
+        challenge, user = self.challenge, self.challenge.user
+        code, credential = form.cleaned_data["code"], form.cleaned_data["credential"]
+        # Counted before the check, as in the API: the challenge's cap, then the account lock.
+        if not challenge.count_attempt():
+            return self._start_over()
+        if credential:
+            passed = signin.second_step(challenge, credential, request, "session")
+        else:
+            check = lambda: service.verify_factor(user, code, request)  # noqa: E731
+            passed = service.checked_attempt(user, request, "session", check)
+        if passed is None:
+            if challenge.attempts + 1 >= mfa_settings.CHALLENGE_MAX_ATTEMPTS:
+                return self._start_over()
             form.add_error("code", INVALID_CODE)
             return self.form_invalid(form)
+        if not challenge.consume():
+            return self._start_over()
         del request.session[PENDING]
-        lockout.reset(user.email)
         auth_login(request, user, backend=self.pending["backend"])
         # Checked by LoginView.get_success_url when it was stored.
         return HttpResponseRedirect(self.pending["next"])
+
+    def _start_over(self):
+        self.request.session.pop(PENDING, None)
+        return HttpResponseRedirect(reverse(self.login_url_name))

@@ -2,7 +2,7 @@ from django.urls import path
 
 from accounts.mfa import login_views, views
 
-# Included by accounts.urls under /api/auth/, in the accounts namespace.
+# Under /api/, in the accounts namespace (added to accounts.urls from apps.py).
 urlpatterns = [
     path("auth/mfa/", views.MFAView.as_view(), name="mfa"),
     path("auth/mfa/totp/", views.TOTPSetupView.as_view(), name="mfa-totp"),
@@ -10,4 +10,9 @@ urlpatterns = [
     path("auth/mfa/recovery-codes/", views.RecoveryCodesView.as_view(), name="mfa-recovery-codes"),
     path("auth/login/mfa/", login_views.MFALoginView.as_view(), name="login-mfa"),
     path("auth/login/mfa/email/", login_views.MFAEmailView.as_view(), name="login-mfa-email"),
+    path(
+        "auth/login/mfa/passkey/begin/",
+        login_views.MFAPasskeyBeginView.as_view(),
+        name="login-mfa-passkey-begin",
+    ),
 ]

@@ -6,14 +6,19 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.response import Response
 
+from accounts.http.caching import no_store
+from accounts.http.schema import THROTTLED, ErrorSerializer, ValidationErrorSerializer
 from accounts.mfa import reauth, serializers, service
 from accounts.mfa.models import Authenticator, RecoveryCode
-from accounts.schema import ErrorSerializer, ValidationErrorSerializer
-from accounts.views import no_store
+from accounts.ratelimit import lockout
+from accounts.ratelimit.throttling import check_password_rate
 
 WRONG_PASSWORD = _("Your password is incorrect.")
 INVALID_CODE = _("Invalid code.")
 NO_PENDING_SECRET = _("Start the set-up first: POST /api/auth/mfa/totp/ with your password.")
+SETUP_EXPIRED = _(
+    "This set-up has expired. Start again: POST /api/auth/mfa/totp/ with your password."
+)
 
 
 class AlreadyEnabled(exceptions.APIException):
@@ -39,7 +44,7 @@ def _reauthenticate(request, data) -> None:
     serializer = serializers.PasswordAndCodeSerializer(data=data)
     serializer.is_valid(raise_exception=True)
     user = request.user
-    if not reauth.check_password(user, serializer.validated_data["password"], request):
+    if not lockout.check_password(user, serializer.validated_data["password"], request):
         raise _invalid("password", WRONG_PASSWORD)
     # With MFA off there is no code that could be right.
     if not service.is_enabled(user):
@@ -112,9 +117,10 @@ class TOTPSetupView(generics.GenericAPIView):
         serializer.is_valid(raise_exception=True)
         user = request.user
         # The password first: a 409 must not tell a token thief whether MFA is on.
-        if not reauth.check_password(user, serializer.validated_data["password"], request):
+        if not lockout.check_password(user, serializer.validated_data["password"], request):
             raise _invalid("password", WRONG_PASSWORD)
-        if service.is_enabled(user):
+        # An account whose MFA is on through passkeys alone may still add an app.
+        if service.has_totp(user):
             raise AlreadyEnabled()
         authenticator, secret = Authenticator.objects.start(user)
         uri = authenticator.provisioning_uri(secret)
@@ -134,8 +140,13 @@ class TOTPConfirmView(generics.GenericAPIView):
     @extend_schema(
         responses={
             200: serializers.RecoveryCodesSerializer,
-            400: _bad(_WRONG_CODE, ("No pending secret", {"code": [str(NO_PENDING_SECRET)]})),
+            400: _bad(
+                _WRONG_CODE,
+                ("No pending secret", {"code": [str(NO_PENDING_SECRET)]}),
+                ("Expired set-up", {"code": [str(SETUP_EXPIRED)]}),
+            ),
             409: _CONFLICT,
+            429: THROTTLED,
         },
         examples=[OpenApiExample("Code", value={"code": "492039"}, request_only=True)],
     )
@@ -143,13 +154,22 @@ class TOTPConfirmView(generics.GenericAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = request.user
+        # A stolen token must not guess codes faster than a password: the per-IP login rate.
+        check_password_rate(request)
         authenticator = Authenticator.objects.filter(user=user).first()
         if authenticator is not None and authenticator.is_confirmed:
             raise AlreadyEnabled()
         if authenticator is None:
             raise _invalid("code", NO_PENDING_SECRET)
+        if authenticator.setup_expired():
+            Authenticator.objects.filter(pk=authenticator.pk, confirmed_at__isnull=True).delete()
+            raise _invalid("code", SETUP_EXPIRED)
+        code = serializer.validated_data["code"]
+        # A wrong code is a login failure of the account, counted before the check; a right
+        # one proves the new app, not the account, so it leaves earlier failures in place.
         # The confirming code's step is spent too: it can never log in.
-        if not authenticator.verify(serializer.validated_data["code"]):
+        check = lambda: service.TOTP if authenticator.verify(code) else None  # noqa: E731
+        if service.checked_attempt(user, request, "confirm", check, clear_lock=False) is None:
             raise _invalid("code", INVALID_CODE)
         recovery_codes = service.enable(authenticator, request)
         return no_store(Response({"recovery_codes": recovery_codes}))

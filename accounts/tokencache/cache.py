@@ -1,8 +1,13 @@
 """A per-process LRU of token-and-user rows, keyed by digest, evicted by push.
 
-Only serves while the listener (listener.py) is connected: evictions come from
-PostgreSQL notifications, so without them the cache is bypassed (fail closed) and
-flushed when the listener reconnects. A row read while an eviction was in flight
+Only serves while the listener (listener.py) is connected and has proved itself
+alive recently: evictions come from PostgreSQL notifications, so without them the
+cache is bypassed (fail closed) and flushed when the listener reconnects. "Alive"
+is checked on the request path itself (`get`), against the start of the listener's
+last completed heartbeat round trip, so a listener stuck in any way (a frozen
+backend, a stalled thread) stops the cache serving within
+ACCOUNTS_TOKEN_CACHE_HEARTBEAT_MAX_AGE without the listener having to notice.
+A row read while an eviction was in flight
 is never stored: `generation` moves on every eviction, and `put` refuses a row
 read under an older generation. Entries older than ACCOUNTS_TOKEN_CACHE_MAX_AGE
 are read again.
@@ -33,23 +38,26 @@ class TokenCache:
         self._by_user: dict[int, set[str]] = {}
         self.generation = 0
         self.connected = False
-        self.hits = 0
-        self.misses = 0
+        # time.monotonic() when the last completed heartbeat was sent (listener.py).
+        self.alive_at = float("-inf")
 
-    def get(self, digest: str, max_age: float) -> _Entry | None:
+    def get(self, digest: str, max_age: float, max_silence: float) -> _Entry | None:
+        """The entry for `digest`, if the listener is connected and was alive `max_silence` ago."""
         if not self.connected:
+            return None
+        now = time.monotonic()
+        # Checked here, per request, not by the listener: a hung listener cannot vouch
+        # for itself, and a revocation it has not received must stop being served.
+        if now - self.alive_at > max_silence:
             return None
         with self._lock:
             entry = self._entries.get(digest)
             if entry is None:
-                self.misses += 1
                 return None
-            if time.monotonic() - entry.loaded_at > max_age:
+            if now - entry.loaded_at > max_age:
                 self._drop(digest)
-                self.misses += 1
                 return None
             self._entries.move_to_end(digest)
-            self.hits += 1
             return entry
 
     def put(
@@ -66,7 +74,11 @@ class TokenCache:
             while len(self._entries) > size:
                 self._drop(next(iter(self._entries)))
 
-    def remember_use(self, digest: str, token_pk: int, when: datetime) -> None:
+    def beat(self, sent_at: float) -> None:
+        """Record a heartbeat sent at `sent_at` whose answer (and every notice before) arrived."""
+        self.alive_at = sent_at
+
+    def remember_use(self, digest: str, token_pk: int, when: datetime | None) -> None:
         """Keep a cached row's last_used_at current, so the write stays once per interval."""
         entry = self._entries.get(digest)
         if entry is not None and entry.token_pk == token_pk:
@@ -97,6 +109,8 @@ class TokenCache:
             self._by_user.clear()
             if connected is not None:
                 self.connected = connected
+                # A (re)connected listener has yet to prove itself with a heartbeat.
+                self.alive_at = float("-inf")
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -2,11 +2,11 @@
 
 from django.db import connections
 
-from accounts import token_lookup
 from accounts.conf import app_settings
 from accounts.models import Token
 from accounts.tokencache import listener
 from accounts.tokencache.cache import token_cache
+from accounts.tokens import lookup as token_lookup
 
 
 def _cache_usable(alias: str) -> bool:
@@ -28,7 +28,11 @@ def find(digest: str, alias: str = "default") -> Token | None:
     if not _cache_usable(alias):
         row = token_lookup.fetch_row(digest, alias)
         return None if row is None else token_lookup.build(row, alias)
-    entry = token_cache.get(digest, app_settings.TOKEN_CACHE_MAX_AGE.total_seconds())
+    entry = token_cache.get(
+        digest,
+        app_settings.TOKEN_CACHE_MAX_AGE.total_seconds(),
+        app_settings.TOKEN_CACHE_HEARTBEAT_MAX_AGE.total_seconds(),
+    )
     if entry is not None:
         token = token_lookup.build(entry.row, alias)
         if entry.last_used_at is not None:

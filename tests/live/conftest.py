@@ -93,6 +93,8 @@ class LiveSite:
     url: str
     # Seconds a request may take; every request is bounded.
     timeout: float = 30
+    # The server's environment, for manage.py commands against its database.
+    env: dict | None = None
 
     def request(self, method: str, path: str, *, token: str | None = None, data=None, headers=None):
         """A plain HTTP client call, as a script would make it."""
@@ -130,7 +132,7 @@ def _server_env(tmp: Path) -> dict:
     env.update(
         DJANGO_SETTINGS_MODULE="authsite.settings",
         DJANGO_DEBUG="0",
-        # No mail server here: print emails, as production refuses to unless asked (issue 8).
+        # No mail server here: print emails, as production refuses to unless asked.
         DJANGO_EMAIL_BACKEND="console",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
@@ -191,7 +193,7 @@ def live_site(tmp_path_factory):
             stderr=subprocess.STDOUT,
         )
     try:
-        site = LiveSite(_wait_for_address(log, server))
+        site = LiveSite(_wait_for_address(log, server), env=env)
         registered = site.request(
             "POST", "/api/auth/register/", data={"email": USER_EMAIL, "password": USER_PASSWORD}
         )

@@ -86,7 +86,7 @@ def test_operator_issues_a_token_shown_once(live_site, page):
     screenshot(page, "admin-token-add")
     page.click("input[name=_save]")
 
-    # Shown on the page that answers the form (issue 8, item 7), never in a message cookie.
+    # Shown on the page that answers the form, never in a message cookie.
     expect(page.locator("#content-main")).to_contain_text("will not be shown again")
     raw = TOKEN_RE.search(page.locator("#issued-token").inner_text()).group()
     screenshot(page, "admin-token-issued")

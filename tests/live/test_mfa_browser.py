@@ -44,7 +44,7 @@ def test_operator_enrols_in_the_browsable_api_and_logs_into_the_admin_with_a_cod
     totp = pyotp.TOTP(secret)
     body = _form_post(page, "/api/auth/mfa/totp/confirm/", code=totp.now())
     assert "HTTP 200 OK" in body
-    assert len(re.findall(r'"[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}"', body)) == 10
+    assert len(re.findall(r'"[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}"', body)) == 10
     screenshot(page, "mfa-enrol-recovery-codes")
 
     # A fresh browser: the password leads to a second page, not to the admin.

@@ -2,12 +2,12 @@ from datetime import timedelta
 
 from django.core.management.base import CommandError
 
-from accounts import allowed_ips as allowed_ips_module
-from accounts import lifetimes
 from accounts.exceptions import TokenLimitReached
 from accounts.management.commands._options import TokenCommand, get_user, when, whole_number
 from accounts.models import Token
-from accounts.permissions import SCOPES
+from accounts.tokens import allowed_ips as allowed_ips_module
+from accounts.tokens import lifetimes
+from accounts.tokens.scopes import admin_scopes, user_scopes
 
 
 class Command(TokenCommand):
@@ -39,9 +39,12 @@ class Command(TokenCommand):
         parser.add_argument(
             "--scope",
             action="append",
-            choices=SCOPES,
+            choices=admin_scopes(),
             dest="scopes",
-            help="repeat for several; default: read and write",
+            help=(
+                "repeat for several; default: every scope of ACCOUNTS_TOKEN_SCOPES (read and "
+                "write); introspect lets the token ask POST /api/auth/introspect/ about others"
+            ),
         )
 
     def handle(
@@ -76,7 +79,7 @@ class Command(TokenCommand):
             networks = allowed_ips_module.normalise(allowed_ips or [])
         except ValueError as error:
             raise CommandError(f"--allow-ip: {error}") from None
-        chosen = [scope for scope in SCOPES if scope in (scopes or SCOPES)]
+        chosen = [scope for scope in admin_scopes() if scope in (scopes or user_scopes())]
         try:
             token, raw = Token.objects.issue(
                 user,

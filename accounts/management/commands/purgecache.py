@@ -1,8 +1,8 @@
 from django.core.cache import caches
 from django.utils.translation import ngettext
 
-from accounts.cache import DatabaseCache
 from accounts.management.commands._options import TokenCommand, whole_number
+from accounts.ratelimit.cache import DatabaseCache
 
 
 class Command(TokenCommand):

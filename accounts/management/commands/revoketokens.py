@@ -1,9 +1,9 @@
 from django.core.management.base import CommandError
 from django.utils.translation import ngettext
 
-from accounts import tokens
 from accounts.management.commands._options import TokenCommand, get_user
 from accounts.models import Token
+from accounts.tokens import keys as tokens
 
 
 class Command(TokenCommand):
@@ -27,8 +27,11 @@ class Command(TokenCommand):
 
     def handle(self, *args, user, prefix, all_expired, reason, **options):
         if user is not None:
-            queryset = Token.objects.filter(user=get_user(user))
-        elif prefix is not None:
+            # Announced like a logout-all: the user's pending logins end too.
+            count = get_user(user).revoke_all_tokens(reason)
+            self.stdout.write(ngettext("Revoked %d token.", "Revoked %d tokens.", count) % count)
+            return
+        if prefix is not None:
             # A whole display prefix only, so that "ast_" cannot revoke every token at once.
             if len(prefix) != tokens.DISPLAY_PREFIX_LENGTH or not prefix.startswith(tokens.PREFIX):
                 raise CommandError(
