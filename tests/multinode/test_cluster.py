@@ -16,7 +16,7 @@ from tests.multinode.conftest import PASSWORD
 pytestmark = pytest.mark.multinode
 
 UNAVAILABLE = {"detail": "Service temporarily unavailable."}
-OUTAGE_STARTS = re.compile(r"authsite\.outages The database is unavailable")
+OUTAGE_STARTS = re.compile(r"accounts\.http\.outages The database is unavailable")
 
 
 def _register_and_login(server, email: str) -> str:
@@ -71,6 +71,13 @@ def test_fifty_concurrent_logins_get_fifty_distinct_tokens(cluster):
 
 
 def test_no_request_succeeds_after_logout_all_returns(cluster):
+    """Server B refuses within the notification's delivery, far below the cache's bound.
+
+    B's cache learns of the logout-all made on A from PostgreSQL's notification, so a
+    request B started a few milliseconds after A answered may still succeed
+    (docs/performance.md states the bound and `make bench` measures it); none may
+    succeed later than that.
+    """
     a, b = cluster
     _register_and_login(a, "hammered@example.com")
     victim = b.login("hammered@example.com", PASSWORD)
@@ -84,7 +91,7 @@ def test_no_request_succeeds_after_logout_all_returns(cluster):
             started = time.monotonic()
             status = _me(b, victim).status
             if status == 200 and returned_at and started > returned_at[0]:
-                late_successes.append(started)
+                late_successes.append(started - returned_at[0])
 
     threads = [threading.Thread(target=hammer) for _ in range(3)]
     for thread in threads:
@@ -98,8 +105,19 @@ def test_no_request_succeeds_after_logout_all_returns(cluster):
         stop.set()
         for thread in threads:
             thread.join(timeout=30)
-    assert late_successes == []
+    # Delivery takes milliseconds (more on a loaded machine); the cache's own bound is 3 s.
+    assert max(late_successes, default=0.0) < 0.5, late_successes
     assert _me(b, victim).status == 401
+
+
+def _timed(call):
+    started = time.monotonic()
+    result = call()
+    return time.monotonic() - started, result
+
+
+def _p95(seconds: list[float]) -> float:
+    return sorted(seconds)[int(len(seconds) * 0.95)]
 
 
 def test_postgres_stopped_is_a_503_then_recovers_without_a_restart(cluster, postgres):
@@ -108,23 +126,48 @@ def test_postgres_stopped_is_a_503_then_recovers_without_a_restart(cluster, post
     before = [OUTAGE_STARTS.findall(server.text()) for server in cluster]
     postgres.stop()
     try:
-        responses = [_me(server, token) for server in (a, b) * 10]
-        for response in responses:
+        # Concurrent requests, so that every worker process meets the outage.
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            first = list(pool.map(lambda s: _me(s, token), [a, b] * 16))
+        for response in first:
             assert response.status == 503, response.body
             assert response.json() == UNAVAILABLE
             assert int(response.headers["Retry-After"]) == 3
+        assert _until(
+            lambda: all(
+                len(OUTAGE_STARTS.findall(s.text())) - len(e) == 2
+                for s, e in zip(cluster, before, strict=True)
+            ),
+            5,
+        )
+        # From here on the breaker is open in every worker: each 503 comes at once, and
+        # liveness never waits for the database or for a thread held by one.
+        later = [_timed(lambda s=s: _me(s, token)) for s in (a, b) * 20]
+        healthz = [_timed(lambda s=s: s.request("GET", "/healthz")) for s in (a, b) * 20]
+        assert {r.status for _, r in later} == {503}
+        assert {r.status for _, r in healthz} == {200}
+        # Without the breaker each of these waited the pool's full 2 s. The bounds leave room for
+        # a shared 2-core machine (a probe, a scheduling hiccup) and still tell the two apart.
+        assert _p95([t for t, _ in later]) < 0.25, sorted(t for t, _ in later)
+        assert _p95([t for t, _ in healthz]) < 0.25, sorted(t for t, _ in healthz)
+        assert max(t for t, _ in later + healthz) < 1.0
         ready = a.request("GET", "/readyz")
         assert ready.status == 503
+        assert int(ready.headers["Retry-After"]) == 3
         assert ready.json() == {
             "status": "unavailable",
             "checks": {"database": "error", "cache": "ok"},
         }
-        # Liveness needs no database: the process is fine.
-        assert a.request("GET", "/healthz").status == 200
     finally:
         postgres.start()
-    assert _until(lambda: all(_me(s, token).status == 200 for s in (a, b) * 4), 30)
-    assert a.request("GET", "/readyz").json()["status"] == "ok"
+    returned = time.monotonic()
+    while not all(_me(s, token).status == 200 for s in (a, b) * 4):
+        assert time.monotonic() - returned < 30
+        time.sleep(0.05)
+    # Every worker's probe reconnects within its interval (0.5 s); slack for a busy machine.
+    assert time.monotonic() - returned < 1.5
+    # A probe's result is reused for a second (authsite.health.REUSE), a failure too.
+    assert _until(lambda: a.request("GET", "/readyz").json()["status"] == "ok", 3)
     for server, earlier in zip(cluster, before, strict=True):
         text = server.text()
         # One line per worker process that saw the outage (2 workers), not one per request.
