@@ -16,7 +16,7 @@ with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
 endef
 export PORT_CHECK
 
-.PHONY: run serve test test-multinode lint format superuser bench bench-quick schema clean
+.PHONY: run serve test test-multinode lint format superuser bench bench-quick bench-outage schema clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -85,6 +85,11 @@ schema: $(VENV)/.runtime
 ## docs/performance.md explains it. bench-quick takes under 2 minutes.
 bench: $(VENV)/.dev
 	$(BIN)/python bench/auth_bench.py --mode full
+	$(BIN)/python bench/outage.py
 
 bench-quick: $(VENV)/.dev
 	$(BIN)/python bench/auth_bench.py --mode quick
+
+## A database outage as a client sees it: later 503s, /healthz, recovery (root only).
+bench-outage: $(VENV)/.dev
+	$(BIN)/python bench/outage.py
