@@ -132,8 +132,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        instance._remember_saved_state()
+        instance.loaded_from_db()
         return instance
+
+    # All from_db adds is this hook: the token lookup, which builds instances without
+    # Model.__init__ for speed (accounts/tokens/lookup.py), calls it itself.
+    from_db_adds_only_loaded_hook = True
+
+    def loaded_from_db(self) -> None:
+        self._remember_saved_state()
 
     def refresh_from_db(self, *args, **kwargs) -> None:
         super().refresh_from_db(*args, **kwargs)

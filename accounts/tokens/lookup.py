@@ -51,10 +51,14 @@ def _direct(model) -> bool:
         type(model.__dict__.get(field.attname)) in _PLAIN_DESCRIPTORS
         for field in model._meta.concrete_fields
     )
-    # A model whose from_db does more (User remembers its email and active flag there, for
-    # the lifecycle signals) is built by it.
+    # A model whose from_db does more is built by it, unless all it adds is the model's
+    # `loaded_from_db` hook (User remembers its email and active flag there, for the
+    # lifecycle signals), which `_instance` calls.
     subclasses = model.__mro__[: model.__mro__.index(Model)]
-    default_from_db = all("from_db" not in vars(klass) for klass in subclasses)
+    default_from_db = all(
+        "from_db" not in vars(klass) or vars(klass).get("from_db_adds_only_loaded_hook")
+        for klass in subclasses
+    )
     return (
         plain
         and default_from_db
@@ -75,6 +79,9 @@ def _instance(model, alias: str, names: list[str], values: tuple, direct: bool):
     state = instance._state = ModelState()
     state.adding = False
     state.db = alias
+    loaded = getattr(instance, "loaded_from_db", None)
+    if loaded is not None:
+        loaded()
     return instance
 
 
