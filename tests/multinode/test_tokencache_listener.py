@@ -10,6 +10,7 @@ Run with `make test-multinode`.
 import os
 import signal
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
@@ -51,11 +52,21 @@ def test_frozen_listeners_stop_the_cache_serving_a_revoked_token_within_the_boun
     )
     assert registered.status == 201, registered.body
     token = a.login(email, PASSWORD)
+
     # Every worker of both servers (2 each) starts its listener and caches the token.
-    for _ in range(12):
-        for server in (a, b):
-            assert server.request("GET", "/api/auth/me/", token=token).status == 200
-    assert _until(lambda: len(_listener_pids(postgres.url)) == 4, 15)
+    # Concurrent requests, so that both workers of a server serve some: one after another,
+    # the same idle worker can win every accept.
+    def serve_both_workers_of_both_servers() -> bool:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(
+                pool.map(
+                    lambda s: s.request("GET", "/api/auth/me/", token=token).status, [a, b] * 8
+                )
+            )
+        assert set(statuses) == {200}, statuses
+        return len(_listener_pids(postgres.url)) == 4
+
+    assert _until(serve_both_workers_of_both_servers, 30)
     pids = _listener_pids(postgres.url)
     for server in (a, b):
         assert server.request("GET", "/api/auth/me/", token=token).status == 200
